@@ -1,0 +1,55 @@
+"""ember: a PyTorch-compatible deep-learning framework on NumPy.
+
+    import ember as torch
+"""
+import numpy as _np
+
+# torch computes 1/0 = inf without warnings; NumPy would warn on every such element.
+_np.seterr(all='ignore')
+
+from . import _dtype
+from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16,
+                     float32, float64, complex64, complex128, complex32,
+                     get_default_dtype, set_default_dtype, promote_types, result_type, can_cast,
+                     finfo, iinfo)
+from ._device import device
+from ._tensor import Tensor, Size
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                                 is_grad_enabled, is_inference_mode_enabled)
+from . import autograd
+from .ops import *  # noqa: F401,F403  (the public op functions)
+
+
+half = float16
+float = float32
+double = float64
+short = int16
+int = int32
+long = int64
+cfloat = complex64
+cdouble = complex128
+chalf = complex32
+
+__version__ = '0.1.0'
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if input.numel() == 0 else 'more than one value'} is ambiguous")
+    return bool(input)

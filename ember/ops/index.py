@@ -1,0 +1,2 @@
+"""index ops (being written)."""
+__all__ = []

@@ -1,0 +1,137 @@
+"""In-place ops (``add_``, ``x[i] = v`` ...) on top of their out-of-place twins.
+
+``apply_inplace(target, compute)`` runs ``compute`` on a stand-in for ``target`` to get the
+new value, writes it into ``target``'s memory and bumps the version counter. When a graph
+is recorded, ``target`` takes the result's ``grad_fn``; if ``target`` is a view, its base's
+history is rewritten through a ``CopySlices`` node, as in PyTorch.
+"""
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.function import Op, NULL_CTX
+from ..autograd.grad_mode import STATE
+
+_make = Tensor._make
+
+
+def _stand_in(t):
+    s = _make(t._data, t._grad_fn, t._output_nr)
+    s._requires_grad = t._requires_grad
+    s._version = t._version
+    s._base = t._base
+    s._view_replay = t._view_replay
+    return s
+
+
+def _check_leaf(target):
+    if STATE.enabled:
+        if target._grad_fn is None and target._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = target._base
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+
+def _detach_saved_stand_in(node, stand_in):
+    """If ``node`` saved the stand-in, give it its own copy of the old values."""
+    for n in (node,) + tuple(e[0] for e in node._next if e.__class__ is tuple):
+        saved = n._saved
+        if not saved:
+            continue
+        for rec in saved:
+            if rec is not None and rec.kind == 0 and rec.value is stand_in:
+                stand_in._data = stand_in._data.copy()
+                stand_in._version = [rec.version]
+                rec.counter = stand_in._version
+                return
+
+
+def write_into(target, value_arr):
+    """Copy an array into target's memory, enforcing torch's cast and shape rules."""
+    if value_arr.shape != target._data.shape:
+        try:
+            value_arr = np.broadcast_to(value_arr, target._data.shape)
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast "
+                               f"shape {list(value_arr.shape)}") from None
+    np.copyto(target._data, value_arr, casting='unsafe')
+    target._version[0] += 1
+
+
+def apply_inplace(target, compute):
+    _check_leaf(target)
+    stand_in = _stand_in(target)
+    res = compute(stand_in)
+    rdt = res.dtype
+    tdt = target.dtype
+    if rdt is not tdt and not D.can_cast(rdt, tdt):
+        raise RuntimeError(f"result type {rdt._short} can't be cast to the desired output type {tdt._short}")
+    if res._data.shape != target._data.shape:
+        raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast shape "
+                           f"{list(res.shape)}")
+    node = res._grad_fn
+    if node is None:
+        write_into(target, res._data)
+        return target
+    if rdt is not tdt:
+        from .convert import cast
+        res = cast(res, tdt)
+        node = res._grad_fn
+    _detach_saved_stand_in(node, stand_in)
+    if target._base is not None:
+        _rebase_view(target, res)
+        return target
+    write_into(target, res._data)
+    target._grad_fn = node
+    target._output_nr = res._output_nr
+    target._requires_grad = True
+    return target
+
+
+class CopySlices(Op):
+    """base with the region selected by a chain of view ops replaced by ``src``."""
+    _name = 'CopySlices'
+
+    @staticmethod
+    def forward(ctx, base, src, replay):
+        ctx.replay = replay
+        ctx.base_shape = base.shape
+        view = replay_arrays(base, replay)
+        np.copyto(view, src, casting='unsafe')
+        return base  # written in place: base's memory now holds the new values
+
+    @staticmethod
+    def backward(ctx, g):
+        mask = np.ones(ctx.base_shape, dtype=g._data.dtype)
+        replay_arrays(mask, ctx.replay)[...] = 0
+        g_base = g * _make(mask)
+        g_src = replay_tensor(g, ctx.replay)
+        return g_base, g_src
+
+
+def replay_arrays(arr, replay):
+    for op_cls, params in replay:
+        arr = op_cls.forward(NULL_CTX, arr, *params)
+    return arr
+
+
+def replay_tensor(t, replay):
+    for op_cls, params in replay:
+        t = op_cls.apply(t, *params)
+    return t
+
+
+def _rebase_view(view, res):
+    base = view._base
+    # writes the new values into base's memory and returns base's new history
+    new_base = CopySlices.apply(_stand_in(base), res, view._view_replay)
+    base._version[0] += 1
+    base._grad_fn = new_base._grad_fn
+    base._output_nr = 0
+    base._requires_grad = True
+    v = replay_tensor(base, view._view_replay)
+    view._grad_fn = v._grad_fn
+    view._output_nr = v._output_nr
+    view._requires_grad = True

@@ -19,7 +19,7 @@ test: venv
 	$(BIN)/python -m pytest -n 2 -q tests
 
 bench: venv
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pip install -q -e ".[bench]" && $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -17,7 +17,13 @@ from ._tensor import Tensor, Size
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                                  is_grad_enabled, is_inference_mode_enabled)
 from . import autograd
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
+from ._tensor_str import set_printoptions
+from ._tensor import (from_dlpack, layout, strided, memory_format, contiguous_format,
+                      preserve_format, channels_last, channels_last_3d)
 from .ops import *  # noqa: F401,F403  (the public op functions)
+from . import linalg  # noqa: E402,F401  (torch.linalg)
+from . import return_types  # noqa: E402,F401
 
 
 half = float16
@@ -53,3 +59,7 @@ def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError(f"Boolean value of Tensor with {'no values' if input.numel() == 0 else 'more than one value'} is ambiguous")
     return bool(input)
+
+from . import random  # noqa: E402,F401
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: E402,F401
+                     get_rng_state, set_rng_state)

@@ -39,10 +39,12 @@ class dtype:
         return (_dtype_by_name, (self.name,))
 
     def to_complex(self):
-        return {'float16': complex32, 'float32': complex64, 'float64': complex128}.get(self.name, self)
+        if self.category < FLOAT:
+            raise RuntimeError(f"Unknown Complex ScalarType for {self._short}")
+        return _TO_COMPLEX.get(self.name, self)
 
     def to_real(self):
-        return {'complex64': float32, 'complex128': float64}.get(self.name, self)
+        return _TO_REAL.get(self.name, self)
 
 
 def _dtype_by_name(name):
@@ -62,6 +64,9 @@ float64 = dtype('float64', np.float64, FLOAT, 'Double')
 complex64 = dtype('complex64', np.complex64, COMPLEX, 'ComplexFloat')
 complex128 = dtype('complex128', np.complex128, COMPLEX, 'ComplexDouble')
 complex32 = complex64  # NumPy has no complex32; torch.chalf maps to complex64 here
+_TO_COMPLEX = {'float16': complex32, 'bfloat16': complex64, 'float32': complex64,
+               'float64': complex128}
+_TO_REAL = {'complex64': float32, 'complex128': float64}
 
 ALL = [d for d in (bool_, uint8, int8, int16, int32, int64, float16, bfloat16,
                    float32, float64, complex64, complex128) if d is not None]
@@ -128,6 +133,9 @@ def from_numpy_dtype(npdt):
     try:
         return NP2DT[npdt]
     except KeyError:
+        if not npdt.isnative:
+            raise ValueError("given numpy array has byte order different from the native byte order. "
+                             "Conversion between byte orders is currently not supported.") from None
         raise TypeError(
             f"can't convert np.ndarray of type {npdt}. The only supported types are: "
             "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, "
@@ -194,22 +202,28 @@ def _combine(higher, lower):
 
 
 def _scalar_dtype(x):
-    if x.__class__ is bool:
+    c = x.__class__
+    if c is bool:
         return bool_
-    if x.__class__ is int:
+    if c is int:
         return int64
-    if x.__class__ is float:
+    if c is float:
         return _default_float
-    if x.__class__ is complex:
+    if c is complex:
         return default_complex()
-    if isinstance(x, (bool, np.bool_)):
+    # subclasses and NumPy scalars, as torch sees them: np.float64 is a float, np.complex128
+    # a complex, NumPy integers are ints, any other NumPy scalar (np.float32, np.bool_,
+    # np.complex64 ...) is converted through float()
+    if isinstance(x, bool):
         return bool_
     if isinstance(x, (int, np.integer)):
         return int64
-    if isinstance(x, (float, np.floating)):
+    if isinstance(x, float):
         return _default_float
-    if isinstance(x, (complex, np.complexfloating)):
+    if isinstance(x, complex):
         return default_complex()
+    if isinstance(x, np.generic):
+        return _default_float
     raise TypeError(f"unsupported scalar type {type(x).__name__}")
 
 
@@ -241,20 +255,47 @@ def result_type(*operands):
 
 
 def binary_result_dtype(a, b):
-    """Fast path for two operands; each is a Tensor or a Python scalar. Cached."""
-    ta = a.__class__ is not bool and a.__class__ is not int and a.__class__ is not float \
-        and a.__class__ is not complex
-    tb = b.__class__ is not bool and b.__class__ is not int and b.__class__ is not float \
-        and b.__class__ is not complex
-    ka = (a.dtype, a._data.ndim != 0) if ta else (_scalar_dtype(a), None)
-    kb = (b.dtype, b._data.ndim != 0) if tb else (_scalar_dtype(b), None)
-    key = (ka, kb)
+    """Fast path for two operands; each is a Tensor or a (Python or NumPy) scalar. Cached on
+    (array dtype, is-dimensioned) for tensors and on the class for scalars."""
+    ca = a.__class__
+    ta = _IS_TENSOR.get(ca)
+    if ta is None:
+        ta = _classify(ca)
+    if ta:
+        d = a._data
+        ka, na = d.dtype, d.ndim != 0
+    else:
+        ka, na = ca, None
+    cb = b.__class__
+    tb = _IS_TENSOR.get(cb)
+    if tb is None:
+        tb = _classify(cb)
+    if tb:
+        d = b._data
+        kb, nb = d.dtype, d.ndim != 0
+    else:
+        kb, nb = cb, None
+    key = (ka, na, kb, nb)
     r = _RESULT_CACHE.get(key)
     if r is None:
         groups = ([], [], [])
-        for dt, isdim in (ka, kb):
-            groups[0 if isdim else (1 if isdim is False else 2)].append(dt)
+        for x, k, n in ((a, ka, na), (b, kb, nb)):
+            dt = _NP2DT_FAST[k] if n is not None else _scalar_dtype(x)
+            groups[0 if n else (1 if n is False else 2)].append(dt)
         r = _RESULT_CACHE[key] = result_type_of(*groups)
+    return r
+
+
+_IS_TENSOR = {bool: False, int: False, float: False, complex: False}
+_NP2DT_FAST = NP2DT
+
+
+def _classify(cls):
+    """Is cls a Tensor class (has the Tensor internals) or a scalar type?"""
+    r = hasattr(cls, '_mark_view') and hasattr(cls, '_make')
+    if not r and not issubclass(cls, (bool, int, float, complex, np.generic)):
+        return False  # not cached: _scalar_dtype raises for it
+    _IS_TENSOR[cls] = r
     return r
 
 
@@ -272,7 +313,8 @@ class finfo:
     def __init__(self, type=None):
         d = as_dtype(type) if type is not None else _default_float
         if d.category not in (FLOAT, COMPLEX):
-            raise TypeError(f"finfo: expected a floating point or complex dtype, got {d}")
+            raise TypeError("ember.finfo() requires a floating point input type. Use ember.iinfo "
+                            "to handle 'ember.finfo'")
         d = d.to_real()
         info = np.finfo(d.np) if d is not bfloat16 else _ml.finfo(_BF16)
         self.bits = d.itemsize * 8
@@ -281,7 +323,7 @@ class finfo:
         self.min = float(info.min)
         self.tiny = float(info.tiny)
         self.smallest_normal = self.tiny
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)
         self.dtype = d.name
 
     def __repr__(self):
@@ -293,8 +335,11 @@ class finfo:
 class iinfo:
     def __init__(self, type):
         d = as_dtype(type)
-        if d.category not in (INT, BOOL) or d is bool_:
-            raise TypeError(f"iinfo: expected an integer dtype, got {d}")
+        if d is bool_:
+            raise TypeError("ember.bool is not supported by ember.iinfo")
+        if d.category != INT:
+            raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to "
+                            "handle 'ember.iinfo'")
         info = np.iinfo(d.np)
         self.bits = d.itemsize * 8
         self.max = int(info.max)
@@ -302,4 +347,4 @@ class iinfo:
         self.dtype = d.name
 
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -45,10 +45,10 @@ def to_ember(a, requires_grad=False):
 def to_numpy(t):
     """Either framework's tensor -> ndarray (bfloat16 via float32)."""
     if isinstance(t, torch.Tensor):
-        t = t.detach()
+        t = t.detach().resolve_conj().resolve_neg()
         if t.dtype == torch.bfloat16:
             t = t.float()
-        return t.numpy()
+        return t.numpy(force=True)
     a = t.detach().numpy()
     return a.astype(np.float32) if a.dtype.name == 'bfloat16' else a
 

@@ -15,8 +15,6 @@ Two kinds of callers build nodes:
   any other array as a constant.
 * ``Function`` -- the public torch-compatible custom-function API: forward gets Tensors.
 """
-import traceback
-
 from numpy import zeros as _zeros
 
 from .grad_mode import STATE
@@ -38,6 +36,23 @@ _FREED_MSG = (
     "calling backward.")
 
 
+# saved_tensors_hooks stack: [(pack_hook, unpack_hook)]; innermost last
+SAVED_HOOKS = []
+
+
+def _apply_pack_hook(rec, node):
+    T = _Tensor
+    pack, unpack = SAVED_HOOKS[-1]
+    if rec.kind == 0:
+        t = rec.value
+    elif rec.kind == 1:
+        t = T._make(rec.value, node, rec.nr)
+        t._version = rec.counter
+    else:
+        t = T._make(rec.value)
+    return _Saved(3, (pack(t), unpack))
+
+
 class _Saved:
     """One saved value. kind: 0 input tensor, 1 output of this node, 2 constant array."""
     __slots__ = ('kind', 'value', 'version', 'counter', 'nr')
@@ -50,12 +65,20 @@ class _Saved:
         self.nr = nr
 
 
-def _version_error(t_desc, node, nr, now, expected):
+def _version_error(t_desc, node_name, nr, now, expected):
+    """torch's message; node_name is the producing node's name without 'Backward0' (None: a leaf)."""
+    which = "" if node_name is None else f", which is output {nr} of {node_name},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{t_desc}], which is output {nr} of {node}, is at version {now}; "
-        f"expected version {expected} instead. Hint: the backtrace further above can help, "
-        "or enable anomaly detection with ember.autograd.set_detect_anomaly(True).")
+        f"inplace operation: [{t_desc}]{which} is at version {now}; expected version {expected} "
+        "instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with ember.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _short_name(node):
+    name = node.name()
+    i = name.rfind('Backward')
+    return name[:i] if i > 0 else name
 
 
 class Node:
@@ -64,25 +87,26 @@ class Node:
     # name shown by repr/name(); subclasses set e.g. 'AddBackward0'
     _name = None
 
-    def __init__(self):
-        self._next = ()          # one edge per tensor input: None | leaf Tensor | (Node, nr)
-        self._saved = None       # list of _Saved, or None
-        self._freed = False
-        self._pre_hooks = None   # {output_nr: [hook]}  (tensor hooks of non-leaf outputs)
-        self._retain = None      # {output_nr: weakref(tensor)}  (retain_grad)
-        self._hooks = None       # node post-hooks: hook(grad_inputs, grad_outputs)
-        self._node_pre_hooks = None
-        self._n_out = 1
-        self.needs_input_grad = ()
-        self._trace = None       # forward traceback, in anomaly mode
-        self._materialize = True
+    # Per-node state. Class-level defaults (no __init__: building a node is on every op's hot
+    # path); an instance attribute is set only when a node departs from the default.
+    _next = ()               # one edge per tensor input: None | leaf Tensor | (Node, nr)
+    _saved = None            # list of _Saved, or None
+    _freed = False
+    _pre_hooks = None        # {output_nr: {id: hook}}  (tensor hooks of non-leaf outputs)
+    _retain = None           # {output_nr: weakref(tensor)}  (retain_grad)
+    _hooks = None            # node post-hooks: hook(grad_inputs, grad_outputs)
+    _node_pre_hooks = None
+    _n_out = 1
+    needs_input_grad = ()
+    _trace = None            # forward traceback, in anomaly mode
+    _materialize = True
 
     # ----------------------------------------------------------- torch's Node API
     def name(self):
         return self._name or (type(self).__name__ + 'Backward')
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self.name().rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def next_functions(self):
@@ -93,8 +117,13 @@ class Node:
             elif e.__class__ is tuple:
                 out.append(e)
             else:
-                out.append((AccumulateGrad(e), 0))
+                out.append((AccumulateGrad._for(e), 0))
         return tuple(out)
+
+    def __call__(self, *grads):
+        """Run this node's backward on ``grads`` (one per output), as torch's ``grad_fn(...)``."""
+        r = self._call_backward(list(grads))
+        return r[0] if len(r) == 1 else r
 
     @property
     def metadata(self):
@@ -152,6 +181,8 @@ class Node:
                             break
                 if rec is None:
                     rec = _Saved(2, v)
+            if SAVED_HOOKS:
+                rec = _apply_pack_hook(rec, self)
             saved.append(rec)
         self._saved = saved
 
@@ -167,15 +198,23 @@ class Node:
         for rec in saved:
             if rec is None:
                 out.append(None)
+            elif rec.kind == 3:
+                packed, unpack = rec.value
+                t = unpack(packed)
+                if not isinstance(t, T):
+                    raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                                    f"result of type {type(t).__name__}")
+                out.append(t)
             elif rec.kind == 0:
                 t = rec.value
                 if rec.counter[0] != rec.version:
-                    raise _version_error(t._type_desc(), t.grad_fn.name() if t.grad_fn else 'a leaf',
+                    fn = t._grad_fn
+                    raise _version_error(t._type_desc(), _short_name(fn) if fn is not None else None,
                                          t._output_nr, rec.counter[0], rec.version)
                 out.append(t)
             elif rec.kind == 1:
                 if rec.counter[0] != rec.version:
-                    raise _version_error(f"{T._make(rec.value)._type_desc()}", self.name(),
+                    raise _version_error(f"{T._make(rec.value)._type_desc()}", _short_name(self),
                                          rec.nr, rec.counter[0], rec.version)
                 t = T._make(rec.value, self, rec.nr)
                 t._version = rec.counter
@@ -206,11 +245,34 @@ class Node:
 
 
 class AccumulateGrad:
-    """Shown in next_functions for leaf tensors; accumulation itself happens in the engine."""
+    """Shown in next_functions for leaf tensors; accumulation itself happens in the engine.
+
+    One per leaf while referenced (``a.grad_fn.next_functions[0][0] is b.grad_fn...`` holds)."""
+    _cache = {}   # id(leaf) -> weakref(AccumulateGrad)
 
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
+
+    @classmethod
+    def _for(cls, variable):
+        import weakref
+        r = cls._cache.get(id(variable))
+        acc = r() if r is not None else None
+        if acc is None or acc.variable is not variable:
+            acc = cls(variable)
+            key = id(variable)
+            cls._cache[key] = weakref.ref(acc, lambda _r, k=key: cls._cache.pop(k, None)
+                                          if cls._cache.get(k) is _r else None)
+        return acc
+
+    def register_hook(self, fn):
+        """hook(grad_inputs, grad_outputs) after accumulation (only grad_outputs is meaningful)."""
+        v = self.variable
+        return v.register_post_accumulate_grad_hook(lambda t: fn((), (t.grad,)))
+
+    def register_prehook(self, fn):
+        return self.variable.register_hook(lambda g: (lambda r: None if r is None else r[0])(fn((g,))))
 
     def name(self):
         return 'torch::autograd::AccumulateGrad'
@@ -286,7 +348,7 @@ class Op(Node):
         ctx = cls()
         ctx.needs_input_grad = tuple(t._requires_grad for t in tensors)
         if _anomaly.ENABLED:
-            ctx._trace = ''.join(traceback.format_stack()[:-2])
+            ctx._trace = _anomaly.forward_trace()
         out = cls.forward(ctx, *arrays)
         ctx._next = tuple(
             (t._grad_fn, t._output_nr) if t._grad_fn is not None
@@ -326,22 +388,85 @@ class Op(Node):
         return r
 
 
+class BackwardCFunction(Node):
+    """Base of the node classes generated for custom Functions (``MyFnBackward``).
+
+    An instance is both the ``ctx`` handed to ``forward``/``setup_context`` and the output's
+    ``grad_fn``; ``_forward_cls`` is the user's Function subclass.
+    """
+    _forward_cls = None
+
+    def save_for_backward(self, *tensors):
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, _Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of "
+                                f"type {type(t).__name__}")
+        self._to_save = tensors
+
+    def apply(self, *grads):
+        return self._call_backward(list(grads))
+
+    def _call_backward(self, grads):
+        fcls = self._forward_cls
+        r = fcls.backward(self, *grads)
+        if r.__class__ is not tuple:
+            r = (r,)
+        n = len(self._next)
+        if len(r) != n:
+            if len(r) > n and all(x is None for x in r[n:]):
+                r = r[:n]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                                   f"(expected {n}, got {len(r)})")
+        T = _Tensor
+        out = []
+        for i, (g, meta) in enumerate(zip(r, self._arg_meta)):
+            if g is None:
+                out.append(None)
+                continue
+            if meta is None:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than None at "
+                                   f"position {i + 1}, but the corresponding forward input was not a "
+                                   "Variable")
+            if not isinstance(g, T):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+            shape, dt = meta
+            if g._data.shape != shape:
+                try:
+                    g = g.sum_to_size(shape)
+                except (RuntimeError, AttributeError):
+                    g = None
+                if g is None or g._data.shape != shape:
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(r[i].shape)} but expected shape compatible with {list(shape)}")
+            if g._data.dtype != dt:
+                g = g.to(_Tensor._make(_zeros((), dt)).dtype)
+            out.append(g)
+        return tuple(out)
+
+
 class _FunctionMeta(type):
-    """Gives each custom Function subclass its node name: MyFnBackward."""
+    """Gives each custom Function subclass its node class ``MyFnBackward`` (as torch does)."""
 
     def __init__(cls, name, bases, attrs):
         super().__init__(name, bases, attrs)
-        if '_name' not in attrs:
-            cls._name = name + 'Backward'
+        cls._backward_cls = type(name + 'Backward', (BackwardCFunction,),
+                                 {'_forward_cls': cls, '_name': name + 'Backward',
+                                  '__module__': cls.__module__})
+        owner = next((b for b in cls.__mro__ if 'setup_context' in b.__dict__), None)
+        cls._custom_setup = owner is not None and '_is_base_function' not in owner.__dict__
 
 
-class Function(Node, metaclass=_FunctionMeta):
-    """torch.autograd.Function: subclass with static ``forward(ctx, ...)`` and ``backward``.
+class Function(metaclass=_FunctionMeta):
+    """torch.autograd.Function: subclass with static ``forward`` and ``backward``.
 
     Call through ``MyFunction.apply(...)``. forward runs with grad mode off and receives
-    the arguments as given; backward returns one gradient per forward argument (None for
-    non-tensor arguments).
+    the arguments as given (``forward(ctx, *args)``, or ``forward(*args)`` plus
+    ``setup_context(ctx, inputs, output)``); backward returns one gradient per forward
+    argument (None for non-tensor arguments).
     """
+    _is_base_function = True
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -356,10 +481,14 @@ class Function(Node, metaclass=_FunctionMeta):
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        raise NotImplementedError
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("ember does not support forward-mode AD (jvp) for custom Functions.")
 
     def __init__(self, *args, **kwargs):
-        super().__init__()
+        pass
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError(
@@ -370,17 +499,16 @@ class Function(Node, metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         T = _Tensor
-        ctx = cls()
-        tensors = [a for a in args if isinstance(a, T)]
-        ctx.needs_input_grad = tuple(isinstance(a, T) and a._requires_grad for a in args)
-        record = STATE.enabled and any(ctx.needs_input_grad)
+        ctx = cls._backward_cls()
+        nig = tuple(isinstance(a, T) and a._requires_grad for a in args)
+        ctx.needs_input_grad = nig
+        record = STATE.enabled and any(nig)
         if _anomaly.ENABLED and record:
-            ctx._trace = ''.join(traceback.format_stack()[:-1])
-        custom_setup = cls.setup_context is not Function.setup_context
+            ctx._trace = _anomaly.forward_trace()
         prev = STATE.enabled
         STATE.enabled = False
         try:
-            if custom_setup:
+            if cls._custom_setup:
                 outputs = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, outputs)
             else:
@@ -390,76 +518,50 @@ class Function(Node, metaclass=_FunctionMeta):
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         if not record:
+            ctx.__dict__.pop('_to_save', None)
             return outputs
         ctx._next = tuple(
             None if not isinstance(a, T) else
             ((a._grad_fn, a._output_nr) if a._grad_fn is not None else (a if a._requires_grad else None))
             for a in args)
-        ctx._arg_meta = tuple((a.shape, a.dtype) if isinstance(a, T) else None for a in args)
+        ctx._arg_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, T) else None for a in args)
         nd = ctx.__dict__.get('_non_diff', ())
         dirty = ctx.__dict__.get('_dirty', ())
+        tensors = [a for a in args if isinstance(a, T)]
         new_outs = []
         for nr, o in enumerate(outs):
             if not isinstance(o, T):
                 new_outs.append(o)
                 continue
+            is_nd = any(o is x for x in nd)
             if any(o is d for d in dirty):
-                # modified in place: rebase the input's history onto this node
+                # modified in place: the input itself takes this node as its history
                 if o._grad_fn is None and o._requires_grad:
-                    raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
-                o._version[0] += 0  # already bumped by the in-place op inside forward
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                                       "operation.")
+                o._version[0] += 1  # torch bumps dirty tensors once more
                 r = o
-            elif any(o is t for t in tensors) or o._grad_fn is not None or o._requires_grad:
-                # an input returned as is (or a tensor with its own history): make a fresh alias
+            elif any(o is t for t in tensors):
+                # an input returned as is: the output is a fresh alias of it
+                r = T._make(o._data)
+                r._version = o._version
+            elif o._grad_fn is not None:
                 r = T._make(o._data)
                 r._version = o._version
             else:
                 r = o
-            if any(o is x for x in nd):
-                r._requires_grad = False
-                r._grad_fn = None
+            if is_nd:
+                if r._grad_fn is None:
+                    r._requires_grad = False
             else:
                 r._grad_fn = ctx
                 r._output_nr = nr
                 r._requires_grad = True
             new_outs.append(r)
         ctx._n_out = len(outs)
-        ctx._out_meta = [(o.shape, o._data.dtype) if isinstance(o, T) else ((), None) for o in outs]
+        ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, T) else ((), None) for o in outs]
         ctx._pack_saved(tensors, tuple(o if isinstance(o, T) else None for o in new_outs))
         return new_outs[0] if single else tuple(new_outs)
-
-    def _call_backward(self, grads):
-        r = type(self).backward(self, *grads)
-        if not isinstance(r, tuple):
-            r = (r,)
-        n = len(self._next)
-        if len(r) != n:
-            if len(r) > n and all(x is None for x in r[n:]):
-                r = r[:n]
-            else:
-                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                                   f"(expected {n}, got {len(r)})")
-        T = _Tensor
-        out = []
-        for i, (g, meta) in enumerate(zip(r, self._arg_meta)):
-            if g is None or meta is None:
-                out.append(None if meta is None else g)
-                continue
-            if not isinstance(g, T):
-                raise TypeError(f"function {self.name()} returned a gradient of type "
-                                f"{type(g).__name__} at index {i}; expected a Tensor or None")
-            shape, dt = meta
-            if g.shape != shape:
-                try:
-                    g = g.sum_to_size(shape)
-                except RuntimeError:
-                    raise RuntimeError(
-                        f"Function {self.name()} returned an invalid gradient at index {i} - got "
-                        f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
-            if g.dtype is not dt:
-                g = g.to(dt)
-            out.append(g)
-        return tuple(out)
 
 
 class InplaceFunction(Function):
@@ -468,17 +570,50 @@ class InplaceFunction(Function):
         self.inplace = inplace
 
 
-class once_differentiable:  # decorator kept for API compatibility: runs backward without a graph
-    def __new__(cls, fn):
-        import functools
+class _DelayedError(Node):
+    """Stands in for the graph of a once_differentiable backward: differentiating it fails."""
+    _name = 'DelayedError'
 
-        @functools.wraps(fn)
-        def wrapper(ctx, *args):
-            from .grad_mode import no_grad
-            with no_grad():
-                return fn(ctx, *args)
-        return wrapper
+    def __init__(self, msg, n_in):
+        super().__init__()
+        self.msg = msg
+
+    def _call_backward(self, grads):
+        raise RuntimeError(self.msg)
+
+
+def once_differentiable(fn):
+    """Run a custom backward without recording a graph; differentiating its result again
+    raises torch's error (only when a grad output requires grad, as in torch)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            outputs = fn(ctx, *args)
+        finally:
+            STATE.enabled = prev
+        if not prev:
+            return outputs
+        req = [a for a in args if isinstance(a, _Tensor) and a._requires_grad]
+        if not req:
+            return outputs
+        node = _DelayedError("trying to differentiate twice a function that was marked with "
+                             "@once_differentiable", len(req))
+        node._next = tuple((a._grad_fn, a._output_nr) if a._grad_fn is not None else a for a in req)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        new = []
+        for nr, o in enumerate(outs):
+            if isinstance(o, _Tensor) and o._data.dtype.kind in 'fc':
+                new.append(_Tensor._make(o._data, node, nr))
+            else:
+                new.append(o)
+        node._n_out = len(outs)
+        return new[0] if single else tuple(new)
+    return wrapper
 
 
 FunctionCtx = Node
-BackwardCFunction = Node

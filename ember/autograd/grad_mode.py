@@ -31,6 +31,35 @@ class _DecoratorContextManager:
         return super().__new__(cls)
 
     def __call__(self, func):
+        import inspect
+        if inspect.isclass(func):
+            raise RuntimeError("Torch decorator used on a class is not supported: decorate its "
+                               "methods instead")
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def gen_wrapper(*args, **kwargs):
+                # the mode holds while the generator body runs, not while its caller does
+                gen = func(*args, **kwargs)
+                try:
+                    with self.clone():
+                        response = gen.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException:
+                            with self.clone():
+                                response = gen.throw(*__import__('sys').exc_info())
+                        else:
+                            with self.clone():
+                                response = gen.send(request)
+                except StopIteration as e:
+                    return e.value
+            return gen_wrapper
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self.clone():
@@ -69,6 +98,11 @@ class set_grad_enabled(_DecoratorContextManager):
         self.mode = mode
         STATE.enabled = mode
 
+    def __call__(self, func):
+        # used as a decorator: construction must not change the mode
+        STATE.enabled = self.prev
+        return super().__call__(func)
+
     def __enter__(self):
         pass
 
@@ -80,7 +114,9 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like no_grad (ember has no separate inference tensors); inference_mode(False) is a no-op."""
+    """Like no_grad (ember has no separate inference tensors).
+
+    inference_mode(False) turns inference mode off and grad mode on, as in torch."""
 
     def __init__(self, mode=True):
         self.mode = mode
@@ -90,6 +126,9 @@ class inference_mode(_DecoratorContextManager):
         if self.mode:
             STATE.enabled = False
             STATE.inference = True
+        else:
+            STATE.enabled = True
+            STATE.inference = False
 
     def __exit__(self, *exc):
         STATE.enabled, STATE.inference = self.prev

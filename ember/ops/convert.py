@@ -46,12 +46,27 @@ class Clone(Op):
         return g
 
 
+def _order(memory_format, preserve='K'):
+    """NumPy order for a torch memory format: preserve_format keeps a non-overlapping dense
+    layout (NumPy's order='K'), contiguous_format is row-major."""
+    if memory_format is None:
+        return preserve
+    mf = str(memory_format).rsplit('.', 1)[-1]
+    if mf == 'preserve_format':
+        return preserve
+    if mf == 'contiguous_format':
+        return 'C'
+    raise NotImplementedError(f"ember supports only preserve_format and contiguous_format, got "
+                              f"{memory_format}")
+
+
 def clone(input, *, memory_format=None):
-    # torch.preserve_format keeps a non-overlapping dense layout; NumPy's order='K' does the same
-    return Clone.apply(input, 'K' if memory_format in (None, 'preserve_format') else 'C')
+    return Clone.apply(input, _order(memory_format))
 
 
 def contiguous(self, memory_format=None):
+    if memory_format is not None:
+        _order(memory_format)
     if self._data.flags.c_contiguous:
         return self
     return Clone.apply(self, 'C')

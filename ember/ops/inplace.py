@@ -5,6 +5,8 @@ new value, writes it into ``target``'s memory and bumps the version counter. Whe
 is recorded, ``target`` takes the result's ``grad_fn``; if ``target`` is a view, its base's
 history is rewritten through a ``CopySlices`` node, as in PyTorch.
 """
+import weakref
+
 import numpy as np
 
 from .. import _dtype as D
@@ -13,6 +15,7 @@ from ..autograd.function import Op, NULL_CTX
 from ..autograd.grad_mode import STATE
 
 _make = Tensor._make
+_ref = weakref.ref
 
 
 def _stand_in(t):
@@ -60,8 +63,14 @@ def write_into(target, value_arr):
     target._version[0] += 1
 
 
+_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location. Please clone() the tensor before performing the operation.")
+
+
 def apply_inplace(target, compute):
     _check_leaf(target)
+    if not target._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MSG)
     stand_in = _stand_in(target)
     res = compute(stand_in)
     rdt = res.dtype
@@ -87,12 +96,13 @@ def apply_inplace(target, compute):
     target._grad_fn = node
     target._output_nr = res._output_nr
     target._requires_grad = True
+    _refresh_views(target)
     return target
 
 
 class CopySlices(Op):
     """base with the region selected by a chain of view ops replaced by ``src``."""
-    _name = 'CopySlices'
+    _name = 'torch::autograd::CopySlices'
 
     @staticmethod
     def forward(ctx, base, src, replay):
@@ -104,11 +114,45 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx, g):
-        mask = np.ones(ctx.base_shape, dtype=g._data.dtype)
-        replay_arrays(mask, ctx.replay)[...] = 0
-        g_base = g * _make(mask)
-        g_src = replay_tensor(g, ctx.replay)
+        nb, ns = ctx.needs_input_grad
+        g_base = g_src = None
+        if nb:
+            mask = np.ones(ctx.base_shape, dtype=g._data.dtype)
+            replay_arrays(mask, ctx.replay)[...] = 0
+            g_base = g * _make(mask)
+        if ns:
+            g_src = replay_tensor(g, ctx.replay)
         return g_base, g_src
+
+
+class AsStrided(Op):
+    """The history of a view after its base was modified in place (torch: AsStridedBackward0).
+
+    forward replays the chain of view ops on the base's array, keeping each op's ctx;
+    backward runs those ops' backwards in reverse (ember ops: differentiable again)."""
+    _name = 'AsStridedBackward0'
+
+    @staticmethod
+    def forward(ctx, base, replay):
+        ctxs = []
+        arr = base
+        for op_cls, params in replay:
+            c = op_cls()
+            c.needs_input_grad = (True,)
+            arr = op_cls.forward(c, arr, *params)
+            if '_to_save' in c.__dict__:
+                c._pack_saved((), ())
+            ctxs.append(c)
+        ctx.ctxs = ctxs
+        return arr
+
+    @staticmethod
+    def backward(ctx, g):
+        for c in reversed(ctx.ctxs):
+            g = type(c).backward(c, g)
+            if g.__class__ is tuple:
+                g = g[0]
+        return g
 
 
 def replay_arrays(arr, replay):
@@ -131,7 +175,61 @@ def _rebase_view(view, res):
     base._grad_fn = new_base._grad_fn
     base._output_nr = 0
     base._requires_grad = True
-    v = replay_tensor(base, view._view_replay)
-    view._grad_fn = v._grad_fn
-    view._output_nr = v._output_nr
-    view._requires_grad = True
+    _refresh_views(base)
+
+
+# ---------------------------------------------------------------- live views of a base
+# Every view registers (weakly) with its base; after an in-place op changes the base's
+# history, each live view's grad_fn is regenerated from it (AsStridedBackward0, as in torch).
+# (identity-keyed: Tensor.__eq__ is elementwise, so no WeakKeyDictionary)
+_VIEWS = {}   # id(base) -> (weakref(base), [weakref(view)])
+
+
+def _drop(key):
+    return lambda r: _VIEWS.pop(key, None)
+
+def _mark_view(out, base, op_cls, params):
+    """out was computed by a view op from base: share base's memory bookkeeping."""
+    arr = out._data
+    if arr.base is None and arr.size:  # NumPy had to copy (e.g. reshape): not a view
+        return
+    root = base._base if base._base is not None else base
+    out._base = root
+    out._version = base._version
+    step = ((op_cls, params),)
+    out._view_replay = base._view_replay + step if base._view_replay is not None else step
+    if not STATE.enabled:
+        return  # views made under no_grad keep their (empty) history, as in torch
+    k = id(root)
+    e = _VIEWS.get(k)
+    if e is None or e[0]() is not root:
+        _VIEWS[k] = (_ref(root, _drop(k)), [_ref(out)])
+    else:
+        views = e[1]
+        views.append(_ref(out))
+        if len(views) >= 64 and not len(views) & 63:  # drop dead views now and then
+            views[:] = [r for r in views if r() is not None]
+
+
+def _refresh_views(base):
+    e = _VIEWS.get(id(base))
+    if e is None or e[0]() is not base or not base._requires_grad:
+        return
+    views = e[1]
+    live = []
+    src = None
+    for r in views:
+        v = r()
+        if v is None or v._base is not base:
+            continue
+        live.append(r)
+        if src is None:
+            src = _stand_in(base)
+        nv = AsStrided.apply(src, v._view_replay)
+        v._grad_fn = nv._grad_fn
+        v._output_nr = 0
+        v._requires_grad = True
+    views[:] = live
+
+
+Tensor._mark_view = staticmethod(_mark_view)

@@ -63,3 +63,6 @@ def is_nonzero(input):
 from . import random  # noqa: E402,F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: E402,F401
                      get_rng_state, set_rng_state)
+from . import serialization  # noqa: E402
+from .serialization import save, load  # noqa: E402
+from . import cuda  # noqa: E402,F401

@@ -21,11 +21,13 @@ from .grad_mode import STATE
 from . import anomaly_mode as _anomaly
 
 _Tensor = None  # set by ember._tensor at import (avoids an import cycle)
+_make = None
 
 
 def _set_tensor_class(cls):
-    global _Tensor
+    global _Tensor, _make
     _Tensor = cls
+    _make = cls._make
 
 
 _FREED_MSG = (
@@ -324,27 +326,27 @@ class Op(Node):
         T = _Tensor
         need = False
         arrays = []
-        tensors = []
         for a in args:
             if isinstance(a, T):
                 arrays.append(a._data)
-                tensors.append(a)
                 if a._requires_grad:
                     need = True
             else:
                 arrays.append(a)
-        if not (need and STATE.enabled):
+        if not need or not STATE.enabled:
+            # no graph: run forward and wrap (the hot path of inference and optimizer steps)
             out = cls.forward(NULL_CTX, *arrays)
-            if out.__class__ is tuple:
-                outs = tuple(T._make(o) for o in out)
+            if out.__class__ is not tuple:
+                o = _make(out)
                 if cls.is_view:
-                    for o in outs:
-                        T._mark_view(o, tensors[0], cls, args[1:])
-                return outs
-            o = T._make(out)
+                    T._mark_view(o, args[0], cls, args[1:])
+                return o
+            outs = tuple(_make(o) for o in out)
             if cls.is_view:
-                T._mark_view(o, tensors[0], cls, args[1:])
-            return o
+                for o in outs:
+                    T._mark_view(o, args[0], cls, args[1:])
+            return outs
+        tensors = [a for a in args if isinstance(a, T)]
         ctx = cls()
         ctx.needs_input_grad = tuple(t._requires_grad for t in tensors)
         if _anomaly.ENABLED:

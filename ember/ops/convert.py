@@ -4,6 +4,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.grad_mode import STATE
 
 
 class Cast(Op):
@@ -72,7 +73,52 @@ def contiguous(self, memory_format=None):
     return Clone.apply(self, 'C')
 
 
+class CopyFrom(Op):
+    """The new value of ``self.copy_(src)``: src broadcast to self's shape, in self's dtype."""
+    _name = 'CopyBackwards'
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape = src.shape
+        ctx.src_dtype = src.dtype
+        out = np.empty(dst.shape, dst.dtype)
+        np.copyto(out, np.broadcast_to(src, dst.shape), casting='unsafe')
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # self is overwritten: its old value gets a zero gradient (as in torch)
+        g_self = Tensor._make(np.zeros(g.shape, g._data.dtype)) if ctx.needs_input_grad[0] else None
+        if not ctx.needs_input_grad[1]:
+            return g_self, None
+        gs = g.sum_to_size(ctx.src_shape)
+        src = D.NP2DT[ctx.src_dtype]
+        return g_self, (cast(gs, src) if gs.dtype is not src else gs)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, any dtype) into self's memory; differentiable w.r.t. src."""
+    from .inplace import apply_inplace, _check_leaf
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    try:  # src must broadcast to self's shape (not the other way round)
+        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must "
+                           f"match the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at "
+                           f"non-singleton dimension {max(self._data.ndim - 1, 0)}") from None
+    if not (STATE.enabled and (src._requires_grad or self._requires_grad)):
+        _check_leaf(self)
+        if self._data is not src._data:
+            np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting='unsafe')
+        self._version[0] += 1
+        return self
+    return apply_inplace(self, lambda s: CopyFrom.apply(s, src))
+
+
 Tensor.clone = clone
 Tensor.contiguous = contiguous
+Tensor.copy_ = copy_
 
 __all__ = ['clone']

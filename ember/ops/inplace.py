@@ -175,7 +175,7 @@ def _rebase_view(view, res):
     base._grad_fn = new_base._grad_fn
     base._output_nr = 0
     base._requires_grad = True
-    _refresh_views(base)
+    _refresh_views(base, view)
 
 
 # ---------------------------------------------------------------- live views of a base
@@ -198,8 +198,12 @@ def _mark_view(out, base, op_cls, params):
     out._version = base._version
     step = ((op_cls, params),)
     out._view_replay = base._view_replay + step if base._view_replay is not None else step
-    if not STATE.enabled:
-        return  # views made under no_grad keep their (empty) history, as in torch
+    if not STATE.enabled or not root._requires_grad:
+        # Views made under no_grad keep their (empty) history, as in torch. Views of a base
+        # without history are not tracked (it keeps the per-view cost off inference paths):
+        # if such a base later gains history through an in-place op, only the view that was
+        # written to is regenerated.
+        return
     k = id(root)
     e = _VIEWS.get(k)
     if e is None or e[0]() is not root:
@@ -211,25 +215,30 @@ def _mark_view(out, base, op_cls, params):
             views[:] = [r for r in views if r() is not None]
 
 
-def _refresh_views(base):
-    e = _VIEWS.get(id(base))
-    if e is None or e[0]() is not base or not base._requires_grad:
+def _refresh_views(base, written=None):
+    """Regenerate the grad_fn of base's live views (and of the view just written to)."""
+    if not base._requires_grad:
         return
-    views = e[1]
+    e = _VIEWS.get(id(base))
+    refs = e[1] if e is not None and e[0]() is base else []
+    views = [r() for r in refs]
+    if written is not None and not any(v is written for v in views):
+        views.append(written)
     live = []
     src = None
-    for r in views:
-        v = r()
+    for r, v in zip(refs + [None] * (len(views) - len(refs)), views):
         if v is None or v._base is not base:
             continue
-        live.append(r)
+        if r is not None:
+            live.append(r)
         if src is None:
             src = _stand_in(base)
         nv = AsStrided.apply(src, v._view_replay)
         v._grad_fn = nv._grad_fn
         v._output_nr = 0
         v._requires_grad = True
-    views[:] = live
+    if refs:
+        refs[:] = live
 
 
 Tensor._mark_view = staticmethod(_mark_view)

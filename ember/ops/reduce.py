@@ -184,6 +184,28 @@ class _Flip(Op):
 
 
 # ====================================================================== sum / mean / prod
+_LETTERS = 'abcdefghijklmnopqrstuvwxyz'
+
+
+def sum_array(x, dims, keepdim, npdtype):
+    """Sum of an array over ``dims``: the kernel behind sum and mean.
+
+    For large float inputs reduced over their innermost axis, ``einsum`` (SIMD with several
+    accumulators) is 2-4x faster than ``add.reduce`` (pairwise, cache-unfriendly for inner
+    axes); it is used there. Everything else goes to ``add.reduce``.
+    """
+    nd = x.ndim
+    if (nd and x.size >= 4096 and x.dtype.kind == 'f' and x.dtype == npdtype and x.itemsize >= 4
+            and (nd - 1) in dims and nd <= 26):
+        sub = _LETTERS[:nd]
+        out = ''.join(c for i, c in enumerate(sub) if i not in dims)
+        r = xp.einsum(sub + '->' + out, x)
+        if keepdim:
+            r = xp.reshape(r, tuple(1 if i in dims else n for i, n in enumerate(x.shape)))
+        return r
+    return xp.add.reduce(x, axis=dims, dtype=npdtype, keepdims=keepdim)
+
+
 class Sum(Op):
     _name = 'SumBackward1'
 
@@ -191,7 +213,7 @@ class Sum(Op):
     def forward(ctx, x, dims, keepdim, npdtype):
         ctx.in_shape = x.shape
         ctx.dims = dims
-        return xp.sum(x, axis=dims, keepdims=keepdim, dtype=npdtype)
+        return sum_array(x, dims, keepdim, npdtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -268,7 +290,7 @@ class Mean(Op):
             n *= x.shape[d]
         ctx.n = n
         acc = xp.float32 if npdtype == xp.float16 else npdtype
-        s = xp.sum(x, axis=dims, keepdims=keepdim, dtype=acc)
+        s = sum_array(x, dims, keepdim, acc)
         return xp.asarray(xp.true_divide(s, n)).astype(npdtype, copy=False)
 
     @staticmethod

@@ -182,6 +182,13 @@ class View(Op):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
+        if 1 not in shape and x.size:
+            if shape == x.shape:
+                return x.view()
+            if x.flags.c_contiguous:
+                # fast path: NumPy's view has torch's contiguous strides (NumPy's strides
+                # for size-1 dims can differ from torch's, hence the condition)
+                return x.reshape(shape)
         st = _view_strides(x.shape, x.strides, shape, x.itemsize)
         if st is None:
             raise _NotViewable(_VIEW_MSG)

@@ -100,3 +100,33 @@ def test_clone_memory_format():
         b = x.clone(memory_format=m.contiguous_format) if hasattr(m, 'contiguous_format') else x.contiguous()
         return a.is_contiguous(), b.is_contiguous(), a.stride(), b.stride(), a, b
     both(prog)
+
+
+# ---------------------------------------------------------------- copy_
+@pytest.mark.parametrize('dst_shape,src_shape', [((2, 3), (3,)), ((2, 3), (2, 3)), ((), ()), ((4,), (1,)),
+                                                 ((0, 3), (3,))])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_copy_values_and_grad(dst_shape, src_shape, dtype):
+    from oracle import check, rand
+    check(lambda m, d, s: (d * 1).copy_(s), [rand(*dst_shape, dtype=dtype, seed=1), rand(*src_shape, dtype=dtype, seed=2)])
+
+
+def test_copy_casts_and_shares_memory():
+    import torch
+    for m in (ember, torch):
+        x = m.zeros(3, dtype=m.int64)
+        v = x[1:]
+        v.copy_(m.tensor([1.7, -2.2]))
+        assert x.tolist() == [0, 1, -2]
+
+
+def test_copy_errors_and_leaf():
+    from oracle import check_error, rand
+    check_error(lambda m, d, s: d.copy_(s), [rand(3), rand(4)])
+    check_error(lambda m, d, s: d.copy_(s), [rand(3), rand(2, 3)])
+    check_error(lambda m, d: d.requires_grad_().copy_(m.ones(3)), [rand(3)])
+    check_error(lambda m, d: d.copy_([1, 2, 3]), [rand(3)])
+    x = ember.ones(3, requires_grad=True)
+    with ember.no_grad():
+        x.copy_(ember.zeros(3))
+    assert x.tolist() == [0, 0, 0]

@@ -1,25 +1,25 @@
-# Each target creates and fills its own virtual environment (.venv) first.
+# Each target creates its own virtual environment (.venv) and installs what it needs.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-venv: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+demo: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[demo]'
+	$(BIN)/python -m ember.examples.digits
 
-demo: venv
-	$(BIN)/python examples/autograd_demo.py
-
-test: venv
+test: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test,demo,vision]'
 	$(BIN)/python -m pytest -n 2 -q tests
 
-bench: venv
-	$(BIN)/python -m pip install -q -e ".[bench]" && $(BIN)/python bench/run.py
+bench: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -63,6 +63,12 @@ def is_nonzero(input):
 from . import random  # noqa: E402,F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: E402,F401
                      get_rng_state, set_rng_state)
+from . import nn  # noqa: E402,F401  (torch.nn is reachable after `import torch`)
+from . import optim  # noqa: E402,F401
+from . import utils  # noqa: E402,F401
+from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402,F401
+                            conv_transpose3d, max_pool1d, max_pool2d, max_pool3d, avg_pool1d,
+                            adaptive_avg_pool1d, adaptive_max_pool1d)
 from . import serialization  # noqa: E402
 from .serialization import save, load  # noqa: E402
 from . import cuda  # noqa: E402,F401

@@ -305,6 +305,7 @@ class _NullCtx:
 
 
 NULL_CTX = _NullCtx()
+_NULL_DICT = NULL_CTX.__dict__
 
 
 class Op(Node):
@@ -336,6 +337,8 @@ class Op(Node):
         if not need or not STATE.enabled:
             # no graph: run forward and wrap (the hot path of inference and optimizer steps)
             out = cls.forward(NULL_CTX, *arrays)
+            if _NULL_DICT:  # an op stored something on the shared null ctx: don't keep it alive
+                _NULL_DICT.clear()
             if out.__class__ is not tuple:
                 o = _make(out)
                 if cls.is_view:

@@ -454,7 +454,11 @@ Asinh = _unary('AsinhBackward0', xp.arcsinh, lambda g, x, r: _c(g, (x * x + 1).r
 Acosh = _unary('AcoshBackward0', xp.arccosh, lambda g, x, r: _c(g, (x * x - 1).rsqrt()), 'x')
 Atanh = _unary('AtanhBackward0', xp.arctanh, lambda g, x, r: _c(g, 1 / (1 - x * x)), 'x')
 Sigmoid = _unary('SigmoidBackward0', _sigmoid_np, lambda g, x, r: _c(g, r * (1 - r)), 'r')
-Relu = _unary('ReluBackward0', lambda x: _keep(xp.maximum(x, 0), x.dtype), lambda g, x, r: _mw(r._data > 0, g), 'r')
+# relu's backward multiplies by the mask instead of selecting: a select on a random mask is
+# ~15x slower (branch mispredictions). Difference from torch: a NaN/inf upstream gradient at
+# a position where relu's output is 0 gives NaN instead of 0.
+Relu = _unary('ReluBackward0', lambda x: _keep(xp.maximum(x, 0), x.dtype),
+              lambda g, x, r: Mul.apply(g, _make(r._data > 0)), 'r')
 Erf = _unary('ErfBackward0', _erf, lambda g, x, r: g * ((2 / _SQRT_PI) * (-(x * x)).exp()), 'x')
 Erfc = _unary('ErfcBackward0', _erfc, lambda g, x, r: g * ((-2 / _SQRT_PI) * (-(x * x)).exp()), 'x')
 Erfinv = _unary('ErfinvBackward0', _erfinv, lambda g, x, r: g * ((_SQRT_PI / 2) * (r * r).exp()), 'r')

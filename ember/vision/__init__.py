@@ -1,0 +1,6 @@
+"""ember.vision: torchvision's counterpart (datasets, transforms, utils; models to come).
+
+Includes ``datasets.Digits``, the UCI handwritten-digits set that ships with ember.
+Pillow (the ``vision`` extra) is imported only by the functions that need it.
+"""
+from . import datasets, transforms, utils  # noqa: F401

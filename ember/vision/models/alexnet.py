@@ -1,0 +1,38 @@
+"""AlexNet (Krizhevsky et al., 2012; the single-GPU "one weird trick" variant torchvision ships)."""
+from ... import ops as _ops
+from ... import nn
+from ._utils import _check_weights
+
+__all__ = ['AlexNet', 'alexnet']
+
+
+class AlexNet(nn.Module):
+    def __init__(self, num_classes=1000, dropout=0.5):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+            nn.Linear(4096, num_classes),
+        )
+        # torchvision keeps PyTorch's default layer initialisation for AlexNet
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        return self.classifier(_ops.shape.flatten(x, 1))
+
+
+def alexnet(*, weights=None, progress=True, **kwargs):
+    """AlexNet (61,100,840 parameters with 1000 classes)."""
+    _check_weights('alexnet', weights, kwargs)
+    return AlexNet(**kwargs)

@@ -65,6 +65,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      get_rng_state, set_rng_state)
 from . import nn  # noqa: E402,F401  (torch.nn is reachable after `import torch`)
 from . import optim  # noqa: E402,F401
+from . import distributed, multiprocessing  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402,F401
                             conv_transpose3d, max_pool1d, max_pool2d, max_pool3d, avg_pool1d,

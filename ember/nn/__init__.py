@@ -4,3 +4,5 @@ from .modules import *  # noqa: F401,F403
 from .modules import (Module, Sequential, ModuleList, ModuleDict, ParameterList,  # noqa: F401
                       ParameterDict)
 from . import functional, init, utils  # noqa: F401
+from . import parallel  # noqa: F401
+from .parallel import DataParallel  # noqa: F401

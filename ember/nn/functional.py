@@ -12,3 +12,4 @@ from ._functional.pooling import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
 from ._functional.misc import *  # noqa: F401,F403
+from ._functional.attention import *  # noqa: F401,F403

@@ -338,3 +338,38 @@ def test_containers_deepcopy_pickle():
         assert list(c.state_dict()) == list(s.state_dict())
         assert c[0][0] is not s[0][0]
         np.testing.assert_array_equal(to_numpy(c[3]['a']), [1.0])
+
+
+def test_container_edge_cases_match_torch():
+    def run(m):
+        nn = m.nn
+        out = []
+
+        def rec(f):
+            try:
+                out.append(('ok', f()))
+            except Exception as e:
+                out.append((type(e).__name__, str(e).replace('torch', 'LIB').replace('ember', 'LIB')))
+
+        class MyList(nn.ModuleList):
+            pass
+        rec(lambda: MyList([nn.ReLU()])(1))
+        rec(lambda: nn.ParameterDict().popitem())
+        pd = nn.ParameterDict({'b': m.zeros(1), 'a': m.ones(1)})
+        rec(lambda: (pd.popitem()[0], list(pd)))
+        rec(lambda: nn.ModuleDict([('a', nn.ReLU()), ('b',)]))
+        rec(lambda: nn.ModuleDict([3]))
+        rec(lambda: nn.ParameterList(m.ones(2)))
+        seq = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.ReLU())
+        del seq[1:3]
+        rec(lambda: list(seq._modules))
+        rec(lambda: seq * 1.5)
+        rec(lambda: seq.insert(-1, nn.Tanh()) and list(seq._modules))
+        ml = nn.ModuleList([nn.ReLU()] * 3 + [nn.Tanh()])
+        ml.insert(1, nn.Sigmoid())
+        rec(lambda: repr(ml))
+        del ml[::2]
+        rec(lambda: repr(ml))
+        rec(lambda: ml[-7])
+        return out
+    assert run(ember) == run(torch)

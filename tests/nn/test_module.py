@@ -1019,3 +1019,76 @@ def test_module_version_and_metadata_passed_to_load():
     plain = dict(sd)            # no _metadata: version is None
     outer.load_state_dict(plain)
     assert seen == [3, None]
+
+
+def test_hooks_removing_themselves_and_post_hook_order_nested():
+    logs = {}
+    for m in (ember, torch):
+        log = []
+        net = m.nn.Sequential(m.nn.Sequential(m.nn.ReLU(), m.nn.Tanh()), m.nn.ReLU())
+        handles = {}
+
+        def once(mod, args, tag='pre'):
+            log.append(tag)
+            handles['pre'].remove()          # removing itself mid-call must be fine
+        handles['pre'] = net.register_forward_pre_hook(once)
+        net.register_forward_pre_hook(lambda mod, args: log.append('pre2'))
+        net(m.ones(2)), net(m.ones(2))
+        for name, sub in [('', net)] + list(net.named_modules())[1:]:
+            sub.register_load_state_dict_post_hook(lambda mod, keys, name=name: log.append(('post', name)))
+        net.load_state_dict(net.state_dict())
+        logs[m] = log
+    assert logs[ember] == logs[torch]
+    assert logs[ember][-5:] == [('post', '0.0'), ('post', '0.1'), ('post', '0'), ('post', '1'), ('post', '')]
+
+
+def test_always_call_hooks_global_and_local_with_kwargs_on_exception():
+    mods = {ember: ember.nn.modules.module, torch: torch.nn.modules.module}
+    logs = {}
+    for m in (ember, torch):
+        class Boom(m.nn.Module):
+            def forward(self, x, *, k=0):
+                raise ValueError("boom")
+        log = []
+        mod = Boom()
+        g = mods[m].register_module_forward_hook(lambda *a: log.append(('global', len(a))), always_call=True)
+        try:
+            mod.register_forward_hook(lambda *a: log.append(('kw', len(a))), with_kwargs=True,
+                                      always_call=True)
+
+            def failing(*a):
+                raise KeyError('x')
+            mod.register_forward_hook(failing, always_call=True)
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter('always')
+                with pytest.raises(ValueError, match='boom'):
+                    mod(m.ones(1), k=2)
+            log.append([str(x.message) for x in w])
+        finally:
+            g.remove()
+        logs[m] = log
+    assert logs[ember] == logs[torch]
+
+
+def test_module_registration_hooks_replace_values():
+    mods = {ember: ember.nn.modules.module, torch: torch.nn.modules.module}
+    for m in (ember, torch):
+        seen = []
+        hooks = [mods[m].register_module_module_registration_hook(
+                     lambda mod, name, sub: seen.append(('module', name)) or m.nn.Identity()),
+                 mods[m].register_module_parameter_registration_hook(
+                     lambda mod, name, p: seen.append(('param', name))),
+                 mods[m].register_module_buffer_registration_hook(
+                     lambda mod, name, b: seen.append(('buffer', name)))]
+        try:
+            mod = m.nn.Module()
+            mod.act = m.nn.ReLU()
+            mod.add_module('act2', m.nn.Tanh())
+            mod.p = m.nn.Parameter(m.ones(1))
+            mod.register_parameter('none', None)
+            mod.register_buffer('b', None)
+        finally:
+            for h in hooks:
+                h.remove()
+        assert type(mod.act).__name__ == type(mod.act2).__name__ == 'Identity'
+        assert seen == [('module', 'act'), ('module', 'act2'), ('param', 'p'), ('buffer', 'b')]

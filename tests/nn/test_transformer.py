@@ -187,3 +187,39 @@ def test_train_mode_dropout_changes_output():
     assert not np.allclose(a.detach().numpy(), b.detach().numpy())
     m.eval()
     np.testing.assert_array_equal(m(x).detach().numpy(), m(x).detach().numpy())
+
+
+@pytest.mark.parametrize('left_aligned', [True, False])
+def test_encoder_inference_fast_path_padding(left_aligned):
+    torch.manual_seed(0)
+    tenc = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
+                                       norm=torch.nn.LayerNorm(8))
+    eenc = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, batch_first=True), 2, norm=LayerNorm(8))
+    copy_weights(eenc, tenc)
+    tenc.eval()
+    eenc.eval()
+    x = rand(3, 5, 8, seed=0)
+    kpm = np.zeros((3, 5), bool)
+    kpm[1, 3:] = True
+    kpm[2, 1:] = True
+    if not left_aligned:
+        kpm[0, 0] = True
+    with torch.no_grad():
+        to = tenc(torch.from_numpy(x), src_key_padding_mask=torch.from_numpy(kpm))
+    with ember.no_grad():
+        eo = eenc(ember.tensor(x), src_key_padding_mask=ember.tensor(kpm))
+    np.testing.assert_allclose(eo.numpy(), to.numpy(), rtol=3e-4, atol=3e-5)
+    # with grad enabled torch takes the regular path: padded positions are computed
+    to2 = tenc(torch.from_numpy(x), src_key_padding_mask=torch.from_numpy(kpm))
+    eo2 = eenc(ember.tensor(x), src_key_padding_mask=ember.tensor(kpm))
+    np.testing.assert_allclose(eo2.detach().numpy(), to2.detach().numpy(), rtol=3e-4, atol=3e-5)
+
+
+def test_nested_tensor_warning():
+    with pytest.warns(UserWarning, match="self.use_nested_tensor is False because encoder_layer.norm_first was True"):
+        e = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, norm_first=True, batch_first=True), 1)
+    assert e.use_nested_tensor is False
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert TransformerEncoder(TransformerEncoderLayer(8, 2, 16, batch_first=True), 1).use_nested_tensor

@@ -517,3 +517,59 @@ def test_fuse_bn_eval(kind):
     ea.train()
     with pytest.raises(AssertionError, match='Fusion only for eval!'):
         ember.nn.utils.fuse_conv_bn_eval(ea, eb)
+
+
+def test_parametrize_error_messages_match_torch():
+    def run(m):
+        nn, P = m.nn, m.nn.utils.parametrize
+        out = []
+
+        def rec(f):
+            try:
+                f()
+                out.append('ok')
+            except Exception as e:
+                out.append((type(e).__name__, str(e).replace('torch', 'LIB').replace('ember', 'LIB')))
+
+        def mod():
+            x = nn.Module()
+            x.weight = nn.Parameter(m.ones(2, 3))
+            return x
+
+        class Ident(nn.Module):
+            def forward(self, x):
+                return x
+
+        class ToDouble(Ident):
+            def forward(self, x):
+                return x.double()
+
+        class First(Ident):
+            def forward(self, x):
+                return x[0]
+
+        class InvNone(Ident):
+            def right_inverse(self, x):
+                return None
+
+        class InvShape(Ident):
+            def right_inverse(self, x):
+                return x[0]
+
+        class Split(nn.Module):
+            def forward(self, a, b):
+                return a + b
+
+            def right_inverse(self, x):
+                return x / 2, x / 2
+        for bad in (ToDouble, First):
+            rec(lambda: P.register_parametrization(mod(), 'weight', bad()))
+        base = P.register_parametrization(mod(), 'weight', Ident())
+        for bad in (ToDouble, First, InvNone, InvShape):
+            rec(lambda: P.register_parametrization(base, 'weight', bad()))
+        split = P.register_parametrization(mod(), 'weight', Split())
+        rec(lambda: P.remove_parametrizations(split, 'weight', leave_parametrized=False))
+        rec(lambda: P.remove_parametrizations(split, 'bias'))
+        rec(lambda: nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), dim=2))
+        return out
+    assert run(ember) == run(torch)

@@ -90,6 +90,10 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
     is_bool = mask._data.dtype == np.bool_
     if not is_bool and not mask.is_floating_point():
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        import warnings
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for "
+                      "both instead.")
     if is_bool:
         return _make(np.where(mask._data, -np.inf, 0).astype(target_type.np))
     return mask

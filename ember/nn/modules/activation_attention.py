@@ -8,7 +8,7 @@ from .._functional.attention import multi_head_attention_forward
 from .linear import Linear
 from .module import Module
 
-__all__ = ['MultiheadAttention', 'NonDynamicallyQuantizableLinear']
+__all__ = ['MultiheadAttention']
 
 
 class NonDynamicallyQuantizableLinear(Linear):

@@ -71,36 +71,34 @@ def _add_hook(table, hook, *, prepend=False, flags=()):
 
 
 class _BoundHook:
-    """Calls ``hook(module, *args)`` with the module held weakly (pickles with the module)."""
+    """Calls ``hook(module, *args)`` with the module held weakly; without a module it just
+    forwards the call. Pickles together with its module."""
 
     def __init__(self, hook, module=None):
         self.hook = hook
         functools.update_wrapper(self, hook)
-        self.with_module = module is not None
-        if self.with_module:
-            self.module = weakref.ref(module)
+        self._owner = None if module is None else weakref.ref(module)
 
     def __call__(self, *args, **kwargs):
-        if not self.with_module:
+        if self._owner is None:
             return self.hook(*args, **kwargs)
-        owner = self.module()
-        if owner is None:
+        module = self._owner()
+        if module is None:
             raise RuntimeError("You are trying to call the hook of a dead Module!")
-        return self.hook(owner, *args, **kwargs)
+        return self.hook(module, *args, **kwargs)
 
     def __getstate__(self):
-        state = {'hook': self.hook, 'with_module': self.with_module}
-        if self.with_module:
-            state['module'] = self.module()
-        return state
+        # a weakref can't be pickled: store the module itself
+        bound = self._owner is not None
+        return {'hook': self.hook, 'bound': bound, 'module': self._owner() if bound else None}
 
     def __setstate__(self, state):
         self.hook = state['hook']
-        self.with_module = state['with_module']
-        if self.with_module:
+        self._owner = None
+        if state['bound']:
             if state['module'] is None:
                 raise RuntimeError("You are trying to revive the hook of a dead Module!")
-            self.module = weakref.ref(state['module'])
+            self._owner = weakref.ref(state['module'])
 
 
 class _GlobalHooks:
@@ -948,26 +946,31 @@ class Module:
         if metadata is not None:
             state_dict._metadata = metadata
 
-        def visit(mod, entries, prefix):
+        # iterative walk: each module loads its own entries, then its children (each given
+        # only the entries under its prefix), then its post-hooks run (marker entries)
+        pending = [(self, state_dict, '', False)]
+        while pending:
+            mod, entries, prefix, subtree_done = pending.pop()
+            if subtree_done:
+                report = _IncompatibleKeys(missing, unexpected)
+                for hook in mod._load_state_dict_post_hooks.values():
+                    if hook(mod, report) is not None:
+                        raise AssertionError(
+                            "Hooks registered with ``register_load_state_dict_post_hook`` are not expected "
+                            "to return new values, if incompatible_keys need to be modified, it should be "
+                            "done inplace.")
+                continue
             meta = metadata.get(prefix[:-1], {}) if metadata is not None else {}
             if assign:
                 meta['assign_to_params_buffers'] = assign
             mod._load_from_state_dict(entries, prefix, meta, True, missing, unexpected, errors)
-            for name, child in mod._modules.items():
-                if child is None:
-                    continue
+            pending.append((mod, None, prefix, True))
+            children = [(name, child) for name, child in mod._modules.items() if child is not None]
+            for name, child in reversed(children):
                 child_prefix = f'{prefix}{name}.'
-                visit(child, {k: v for k, v in entries.items() if k.startswith(child_prefix)}, child_prefix)
-            # post-hooks see (and may edit in place) the keys collected so far
-            report = _IncompatibleKeys(missing, unexpected)
-            for hook in mod._load_state_dict_post_hooks.values():
-                if hook(mod, report) is not None:
-                    raise AssertionError(
-                        "Hooks registered with ``register_load_state_dict_post_hook`` are not expected to "
-                        "return new values, if incompatible_keys need to be modified, it should be done "
-                        "inplace.")
+                pending.append((child, {k: v for k, v in entries.items() if k.startswith(child_prefix)},
+                                child_prefix, False))
 
-        visit(self, state_dict, '')
         if strict:
             if unexpected:
                 errors.insert(0, 'Unexpected key(s) in state_dict: {}. '.format(

@@ -118,30 +118,47 @@ class _RNNLayer(Op):
             if record:
                 ctx.arrs = (act, cp_all, tc_all, hp_all)
         elif mode == 'GRU':
-            act = np.empty((N, 3 * H), dt) if record else None
-            ghn_all = np.empty((N, H), dt) if record else None
+            # b_hr, b_hz fold into the input projection once; b_hn stays inside r * (W_hn h + b_hn)
+            Bm = h0.shape[0]
+            xwb = xw.copy()
+            bhn = None
+            if b_hh is not None:
+                xwb[:, :2 * H] += b_hh[:2 * H]
+                bhn = b_hh[2 * H:]
+            act = np.empty((N, 3 * H), dt) if record else np.empty((Bm, 3 * H), dt)
+            ghn_all = np.empty((N, H), dt) if record else np.empty((Bm, H), dt)
+            gh_buf = np.empty((Bm, 3 * H), dt)
             for t in steps:
                 b, s = bs[t], offs[t]
                 hp = h[:b]
-                gh = hp @ whhT
-                if b_hh is not None:
-                    gh += b_hh
-                gi = xw[s:s + b]
-                rz = _sigmoid(gi[:, :2 * H] + gh[:, :2 * H])
-                r = rz[:, :H]
-                n = r * gh[:, 2 * H:]
-                n += gi[:, 2 * H:]
-                np.tanh(n, out=n)
-                hn = hp - n
-                hn *= rz[:, H:]
-                hn += n
                 if record:
-                    act[s:s + b, :2 * H] = rz
-                    act[s:s + b, 2 * H:] = n
-                    ghn_all[s:s + b] = gh[:, 2 * H:]
                     hp_all[s:s + b] = hp
-                out[s:s + b] = hn
-                h[:b] = hn
+                    a = act[s:s + b]
+                    ghn = ghn_all[s:s + b]
+                else:
+                    a = act[:b]
+                    ghn = ghn_all[:b]
+                gh = gh_buf[:b]
+                np.matmul(hp, whhT, out=gh)
+                rz = a[:, :2 * H]
+                np.add(gh[:, :2 * H], xwb[s:s + b, :2 * H], out=rz)
+                np.negative(rz, out=rz)
+                np.exp(rz, out=rz)
+                rz += 1
+                np.reciprocal(rz, out=rz)
+                if bhn is not None:
+                    np.add(gh[:, 2 * H:], bhn, out=ghn)
+                else:
+                    ghn[...] = gh[:, 2 * H:]
+                n = a[:, 2 * H:]
+                np.multiply(a[:, :H], ghn, out=n)
+                n += xwb[s:s + b, 2 * H:]
+                np.tanh(n, out=n)
+                o = out[s:s + b]
+                np.subtract(hp, n, out=o)
+                o *= a[:, H:2 * H]
+                o += n
+                h[:b] = o
             if record:
                 ctx.arrs = (act, ghn_all, hp_all)
         else:
@@ -241,30 +258,31 @@ class _RNNLayer(Op):
                 gw_hr = dh_all.T @ (o * tc_all)
         elif mode == 'GRU':
             act, ghn_all, hp_all = ctx.arrs
+            N = xw.shape[0]
+            r, z, n = act[:, :H], act[:, H:2 * H], act[:, 2 * H:]
+            Q = np.empty((N, 3, H), dt)
+            np.multiply(r, 1 - r, out=Q[:, 0])
+            Q[:, 0] *= ghn_all
+            np.multiply(z, 1 - z, out=Q[:, 1])
+            Q[:, 1] *= hp_all - n
+            np.multiply(n, n, out=Q[:, 2])
+            np.subtract(1, Q[:, 2], out=Q[:, 2])
+            Q[:, 2] *= 1 - z
             dgh = np.empty(xw.shape, dt)
+            dxw3 = dxw.reshape(N, 3, H)
+            dgh3 = dgh.reshape(N, 3, H)
             for t in steps:
                 b, s = bs[t], offs[t]
-                a = act[s:s + b]
-                r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
-                hp = hp_all[s:s + b]
                 dht = dh[:b] + dout[s:s + b]
-                d = dxw[s:s + b]
-                dn = dht * (1 - z)
-                dn *= 1 - n * n                      # d(n pre-activation)
-                d[:, 2 * H:] = dn
-                dr = dn * ghn_all[s:s + b]
-                dr *= r * (1 - r)
-                d[:, :H] = dr
-                dz = hp - n
-                dz *= dht
-                dz *= z * (1 - z)
-                d[:, H:2 * H] = dz
-                e = dgh[s:s + b]
-                e[:, :2 * H] = d[:, :2 * H]
-                np.multiply(dn, r, out=e[:, 2 * H:])
-                nh = e @ w_hh
-                nh += dht * z
-                dh[:b] = nh
+                d3 = dxw3[s:s + b]
+                np.multiply(dht[:, None, :], Q[s:s + b, 1:], out=d3[:, 1:])
+                np.multiply(d3[:, 2], Q[s:s + b, 0], out=d3[:, 0])
+                e3 = dgh3[s:s + b]
+                e3[:, :2] = d3[:, :2]
+                np.multiply(d3[:, 2], r[s:s + b], out=e3[:, 2])
+                np.matmul(dgh[s:s + b], w_hh, out=dh[:b])
+                dht *= z[s:s + b]
+                dh[:b] += dht
         else:
             out_all, hp_all = ctx.arrs
             relu = mode == 'RNN_RELU'

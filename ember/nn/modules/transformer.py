@@ -3,10 +3,12 @@
 ember has no nested-tensor fast path: outputs at padded positions are computed like torch's
 regular (training / grad-enabled) path."""
 import copy
+import warnings
 
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd import grad_mode as _gm
 from ..._dtype import get_default_dtype
 from ...ops.creation import full
 from ...ops.linalg import triu
@@ -19,6 +21,8 @@ from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
+
+_make = Tensor._make
 
 __all__ = ['Transformer', 'TransformerEncoder', 'TransformerDecoder', 'TransformerEncoderLayer',
            'TransformerDecoderLayer']
@@ -186,6 +190,10 @@ class TransformerEncoder(Module):
         self.enable_nested_tensor = enable_nested_tensor
         self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not}")
+            self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, 'src_key_padding_mask',
@@ -198,9 +206,54 @@ class TransformerEncoder(Module):
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        padded = self._nested_padding(src, mask, src_key_padding_mask, first)
+        if padded is not None:
+            # torch's inference path runs on a nested tensor and pads the result back with zeros
+            output = output.masked_fill(_make(padded[..., None]), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+    def _nested_padding(self, src, mask, kpm, first):
+        """Padded positions (B, S) when torch would take its nested-tensor inference path, else None."""
+        if (not getattr(self, 'use_nested_tensor', False) or first is None or first.training or src.dim() != 3
+                or kpm is None or mask is not None):
+            return None
+        padded = kpm._data != 0
+        if self.mask_check:
+            # left aligned: no real token after a padded one
+            if np.any(padded[:, :-1] & ~padded[:, 1:]):
+                return None
+        if _gm.STATE.enabled:
+            sa = first.self_attn
+            args = (src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias,
+                    first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
+                    first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias)
+            if any(x is not None and x.requires_grad for x in args):
+                return None
+        return padded
+
+
+def _why_not_nested(encoder_layer):
+    enc = 'encoder_layer'
+    if not isinstance(encoder_layer, TransformerEncoderLayer):
+        return f"{enc} was not TransformerEncoderLayer"
+    if encoder_layer.norm_first:
+        return f"{enc}.norm_first was True"
+    if not encoder_layer.self_attn.batch_first:
+        return f"{enc}.self_attn.batch_first was not True(use batch_first for better inference performance)"
+    if not encoder_layer.self_attn._qkv_same_embed_dim:
+        return f"{enc}.self_attn._qkv_same_embed_dim was not True"
+    if encoder_layer.self_attn.in_proj_bias is None:
+        return f"{enc}.self_attn was passed bias=False"
+    if not encoder_layer.activation_relu_or_gelu:
+        return f"{enc}.activation_relu_or_gelu was not True"
+    if encoder_layer.norm1.eps != encoder_layer.norm2.eps:
+        return f"{enc}.norm1.eps was not equal to {enc}.norm2.eps"
+    if encoder_layer.self_attn.num_heads % 2 == 1:
+        return f"{enc}.self_attn.num_heads is odd"
+    return ""
 
 
 class TransformerDecoder(Module):

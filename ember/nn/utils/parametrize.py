@@ -56,6 +56,9 @@ def _adopt_storage(dest, src):
     dest._version[0] += 1
 
 
+_SKIP = object()
+
+
 def _require_same(a, b, template):
     """Raise ValueError(template) at the first of dtype/shape where tensors a and b differ."""
     for attr in ('dtype', 'shape'):
@@ -72,7 +75,6 @@ class ParametrizationList(ModuleList):
         super().__init__(modules)
         self.unsafe = unsafe
         # remember what the tensor looked like, to check that the chain reproduces it
-        before = Tensor.__new__(Tensor) if False else None  # noqa: F841 (placeholder removed below)
         orig_dtype, orig_shape = original.dtype, original.shape
 
         # what to store: ``original`` pulled back through every right_inverse that exists
@@ -240,8 +242,8 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
                 try:
                     pulled = parametrization.right_inverse(mapped)
                 except NotImplementedError:
-                    pulled = None
-                if pulled is not None:
+                    pulled = _SKIP     # the step has no usable inverse: nothing to check
+                if pulled is not _SKIP:
                     if not isinstance(pulled, Tensor):
                         raise ValueError("parametrization.right_inverse must return a tensor. Got: "
                                          f"{type(pulled).__name__}")

@@ -15,7 +15,6 @@ from ...ops.shape import cat
 __all__ = ['PackedSequence', 'invert_permutation', 'pack_padded_sequence', 'pad_packed_sequence',
            'pad_sequence', 'unpad_sequence', 'pack_sequence', 'unpack_sequence']
 
-_I64 = None
 
 
 def _long(arr):

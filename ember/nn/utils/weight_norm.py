@@ -1,4 +1,9 @@
-"""The hook-based weight normalization (torch.nn.utils.weight_norm, deprecated in torch)."""
+"""The hook-based weight normalization (torch.nn.utils.weight_norm, deprecated in torch).
+
+``weight`` is replaced by two parameters, a direction ``weight_v`` and a magnitude
+``weight_g``; a forward pre-hook recomputes ``weight = weight_g * weight_v / ||weight_v||``
+(as a plain attribute) before every call.
+"""
 import warnings
 
 from ..parameter import Parameter
@@ -7,16 +12,15 @@ __all__ = ['WeightNorm', 'weight_norm', 'remove_weight_norm', 'norm_except_dim',
 
 
 def norm_except_dim(v, pow=2, dim=0):
-    """The ``pow``-norm of ``v`` over every dim but ``dim`` (kept with size 1); dim=-1: whole norm."""
+    """The ``pow``-norm of each slice ``v.select(dim, i)``, shaped to broadcast against ``v``
+    (size 1 everywhere but ``dim``). ``dim=-1`` means the norm of the whole tensor."""
     if dim == -1:
         return v.norm(pow)
-    if dim == 0:
-        shape = (v.shape[0],) + (1,) * (v.dim() - 1)
-        return v.contiguous().view(v.shape[0], -1).norm(pow, dim=1).view(*shape)
-    if dim == v.dim() - 1:
-        shape = (1,) * (v.dim() - 1) + (v.shape[-1],)
-        return v.contiguous().view(-1, v.shape[-1]).norm(pow, dim=0).view(*shape)
-    return norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
+    keep = [1] * v.dim()
+    keep[dim] = v.shape[dim]
+    # bring ``dim`` to the front and flatten the rest: one row per slice
+    rows = v.transpose(0, dim).reshape(v.shape[dim], -1)
+    return rows.norm(pow, dim=1).reshape(keep)
 
 
 def _weight_norm(v, g, dim=0):
@@ -25,44 +29,44 @@ def _weight_norm(v, g, dim=0):
 
 
 class WeightNorm:
+    """The forward pre-hook that recomputes ``module.<name>`` from ``<name>_g`` and ``<name>_v``."""
+
     def __init__(self, name, dim):
-        if dim is None:
-            dim = -1
         self.name = name
-        self.dim = dim
+        self.dim = -1 if dim is None else dim
 
     def compute_weight(self, module):
-        g = getattr(module, self.name + '_g')
-        v = getattr(module, self.name + '_v')
-        return _weight_norm(v, g, self.dim)
+        magnitude = getattr(module, f'{self.name}_g')
+        direction = getattr(module, f'{self.name}_v')
+        return _weight_norm(direction, magnitude, self.dim)
+
+    def __call__(self, module, inputs):
+        setattr(module, self.name, self.compute_weight(module))
 
     @staticmethod
     def apply(module, name, dim):
         warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
                       "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=3)
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
-        if dim is None:
-            dim = -1
-        fn = WeightNorm(name, dim)
+        if any(isinstance(h, WeightNorm) and h.name == name for h in module._forward_pre_hooks.values()):
+            raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+        hook = WeightNorm(name, dim)
         weight = getattr(module, name)
+        # split the parameter into magnitude and direction ...
         del module._parameters[name]
-        module.register_parameter(name + '_g', Parameter(norm_except_dim(weight, 2, dim).data))
-        module.register_parameter(name + '_v', Parameter(weight.data))
-        setattr(module, name, fn.compute_weight(module))
-        module.register_forward_pre_hook(fn)
-        return fn
+        module.register_parameter(f'{name}_g', Parameter(norm_except_dim(weight, 2, hook.dim).data))
+        module.register_parameter(f'{name}_v', Parameter(weight.data))
+        # ... and keep ``module.<name>`` usable (a plain tensor) before the first forward
+        setattr(module, name, hook.compute_weight(module))
+        module.register_forward_pre_hook(hook)
+        return hook
 
     def remove(self, module):
+        """Fold g and v back into a single parameter ``<name>``."""
         weight = self.compute_weight(module)
         delattr(module, self.name)
-        del module._parameters[self.name + '_g']
-        del module._parameters[self.name + '_v']
+        for suffix in ('_g', '_v'):
+            del module._parameters[self.name + suffix]
         setattr(module, self.name, Parameter(weight.data))
-
-    def __call__(self, module, inputs):
-        setattr(module, self.name, self.compute_weight(module))
 
 
 def weight_norm(module, name='weight', dim=0):
@@ -72,9 +76,10 @@ def weight_norm(module, name='weight', dim=0):
 
 
 def remove_weight_norm(module, name='weight'):
-    for k, hook in module._forward_pre_hooks.items():
+    hooks = module._forward_pre_hooks
+    for hook_id, hook in hooks.items():
         if isinstance(hook, WeightNorm) and hook.name == name:
             hook.remove(module)
-            del module._forward_pre_hooks[k]
+            del hooks[hook_id]
             return module
     raise ValueError(f"weight_norm of '{name}' not found in {module}")

@@ -1,7 +1,11 @@
-"""DataLoader (torch.utils.data.dataloader): batching, shuffling and multi-process loading."""
+"""DataLoader (torch.utils.data.dataloader semantics): batching, shuffling and multi-process loading.
+
+The loader itself only validates its arguments and picks the index stream (a sampler, or a batch sampler
+when batches are assembled automatically). Each ``iter(loader)`` makes an epoch iterator that turns that
+stream into batches, in this process or in worker processes (see ``_worker.py``).
+"""
 import atexit
 import itertools
-import math
 import multiprocessing as python_multiprocessing
 import multiprocessing.connection
 import os
@@ -15,11 +19,82 @@ from ..._tensor import Tensor
 from ...ops.creation import empty
 from . import _worker
 from ._collate import default_collate, default_convert
-from ._worker import _DatasetKind, get_worker_info  # noqa: F401  (torch.utils.data.dataloader.get_worker_info)
-from .dataset import IterableDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler
+from ._worker import get_worker_info  # noqa: F401  (torch.utils.data.dataloader.get_worker_info)
+from .dataset import IterableDataset, _fetch_many
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, _NoneForever
 
 __all__ = ['DataLoader', 'get_worker_info', 'default_collate', 'default_convert']
+
+# attributes that define the index stream; reassigning them after construction is an error (as in torch)
+_FIXED_AFTER_INIT = frozenset({'batch_size', 'batch_sampler', 'sampler', 'drop_last', 'dataset',
+                               'persistent_workers'})
+
+
+def _as_mp_context(context, num_workers):
+    """Validate a ``multiprocessing_context`` argument (None, a start-method name or a context object)."""
+    if context is None:
+        return None
+    if not num_workers > 0:
+        raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                         f"(num_workers > 0), but got num_workers={num_workers}")
+    if isinstance(context, str):
+        methods = python_multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(f"multiprocessing_context option should specify a valid start method in {methods!r}, "
+                             f"but got multiprocessing_context={context!r}")
+        context = python_multiprocessing.get_context(context)
+    if not isinstance(context, python_multiprocessing.context.BaseContext):
+        raise TypeError("multiprocessing_context option should be a valid context object or a string specifying "
+                        f"the start method, but got multiprocessing_context={context}")
+    return context
+
+
+def _check_arguments(iterable, batch_size, shuffle, sampler, batch_sampler, drop_last, num_workers, timeout,
+                     prefetch_factor, persistent_workers, mp_context):
+    """Reject inconsistent DataLoader arguments, testing in torch's order so that the same error wins when
+    several apply. Returns the normalised ``(batch_size, shuffle, drop_last, prefetch_factor, mp_context)``."""
+    if num_workers < 0:
+        raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if prefetch_factor is None:
+        prefetch_factor = 2 if num_workers > 0 else None
+    elif num_workers == 0:
+        raise ValueError("prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                         "to enable multiprocessing, otherwise set prefetch_factor to None.")
+    elif prefetch_factor < 0:
+        raise ValueError("prefetch_factor option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    mp_context = _as_mp_context(mp_context, num_workers)
+
+    if iterable:   # an iterable dataset decides its own order: no index-choosing options
+        for name, value, given in (('shuffle', shuffle, shuffle not in {False, None}),
+                                   ('sampler', sampler, sampler is not None),
+                                   ('batch_sampler', batch_sampler, batch_sampler is not None)):
+            if given:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                 f"but got {name}={value}")
+    else:
+        shuffle = bool(shuffle)
+    if sampler is not None and shuffle:
+        raise ValueError("sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                             "and drop_last")
+        batch_size, drop_last = None, False
+    elif batch_size is None and drop_last:
+        raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+    return batch_size, shuffle, drop_last, prefetch_factor, mp_context
+
+
+def _cpu_budget():
+    """(usable CPU count or None, a note when the process's CPU affinity could not be read)."""
+    try:
+        return len(os.sched_getaffinity(0)), ''
+    except AttributeError:
+        return os.cpu_count(), ' (`cpuset` is not taken into account)'
 
 
 class DataLoader:
@@ -30,241 +105,204 @@ class DataLoader:
     built by worker processes and come back through shared memory.
     """
 
-    __initialized = False
-
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True):
-        if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; "
-                             "use num_workers=0 to disable multiprocessing.")
-        if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
-        if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
-                             "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None.")
-        elif num_workers > 0 and prefetch_factor is None:
-            prefetch_factor = 2
-        elif prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
-        if persistent_workers and num_workers == 0:
-            raise ValueError("persistent_workers option needs num_workers > 0")
-
-        self.dataset = dataset
-        self.num_workers = num_workers
-        self.prefetch_factor = prefetch_factor
-        self.pin_memory = pin_memory
-        self.pin_memory_device = pin_memory_device
-        self.timeout = timeout
-        self.worker_init_fn = worker_init_fn
-        self.multiprocessing_context = multiprocessing_context
-        self.in_order = in_order
-
-        if isinstance(dataset, IterableDataset):
-            self._dataset_kind = _DatasetKind.Iterable
-            if shuffle not in {False, None}:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, "
-                                 f"but got shuffle={shuffle}")
-            if sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, "
-                                 f"but got sampler={sampler}")
-            elif batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified "
-                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
-        else:
-            shuffle = bool(shuffle)
-            self._dataset_kind = _DatasetKind.Map
-
-        if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive "
-                                 "with batch_size, shuffle, sampler, and drop_last")
-            batch_size = None
-            drop_last = False
-        elif batch_size is None:
-            if drop_last:
-                raise ValueError("batch_size=None option disables auto-batching "
-                                 "and is mutually exclusive with drop_last")
-
+        iterable = isinstance(dataset, IterableDataset)
+        batch_size, shuffle, drop_last, prefetch_factor, mp_context = _check_arguments(
+            iterable, batch_size, shuffle, sampler, batch_sampler, drop_last, num_workers, timeout,
+            prefetch_factor, persistent_workers, multiprocessing_context)
         if sampler is None:
-            if self._dataset_kind == _DatasetKind.Iterable:
-                sampler = _InfiniteConstantSampler()
+            if iterable:
+                sampler = _NoneForever()
             elif shuffle:
                 sampler = RandomSampler(dataset, generator=generator)
             else:
                 sampler = SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if collate_fn is None:
+            collate_fn = default_convert if batch_sampler is None else default_collate
 
+        self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self.generator = generator
-        if collate_fn is None:
-            collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
+        self.generator = generator
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
-        self.__initialized = True
-        self._IterableDataset_len_called = None
-        self._iterator = None
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.in_order = in_order
+        self._mp_context = mp_context
+        self._iterable = iterable
+        self._reported_len = None     # len(dataset) as last seen by len(loader), for an iterable dataset
+        self._iterator = None         # the reused iterator of persistent workers
+        self._frozen = True
         self.check_worker_number_rationality()
 
-    def _get_iterator(self):
-        if self.num_workers == 0:
-            return _SingleProcessDataLoaderIter(self)
-        self.check_worker_number_rationality()
-        return _MultiProcessingDataLoaderIter(self)
+    def __setattr__(self, attr, val):
+        if attr in _FIXED_AFTER_INIT and self.__dict__.get('_frozen'):
+            raise ValueError(f"{attr} attribute should not be set after {type(self).__name__} is initialized")
+        super().__setattr__(attr, val)
 
     @property
     def multiprocessing_context(self):
-        return self.__multiprocessing_context
+        return self._mp_context
 
     @multiprocessing_context.setter
-    def multiprocessing_context(self, multiprocessing_context):
-        if multiprocessing_context is not None:
-            if self.num_workers > 0:
-                if isinstance(multiprocessing_context, str):
-                    valid_start_methods = python_multiprocessing.get_all_start_methods()
-                    if multiprocessing_context not in valid_start_methods:
-                        raise ValueError("multiprocessing_context option "
-                                         f"should specify a valid start method in {valid_start_methods!r}, but got "
-                                         f"multiprocessing_context={multiprocessing_context!r}")
-                    multiprocessing_context = python_multiprocessing.get_context(multiprocessing_context)
-                if not isinstance(multiprocessing_context, python_multiprocessing.context.BaseContext):
-                    raise TypeError("multiprocessing_context option should be a valid context "
-                                    "object or a string specifying the start method, but got "
-                                    f"multiprocessing_context={multiprocessing_context}")
-            else:
-                raise ValueError("multiprocessing_context can only be used with "
-                                 "multi-process loading (num_workers > 0), but got "
-                                 f"num_workers={self.num_workers}")
-        self.__multiprocessing_context = multiprocessing_context
-
-    def __setattr__(self, attr, val):
-        if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
-                                           "persistent_workers"):
-            raise ValueError(f"{attr} attribute should not be set after {self.__class__.__name__} is initialized")
-        super().__setattr__(attr, val)
-
-    def __iter__(self):
-        if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
-                self._iterator = self._get_iterator()
-            else:
-                self._iterator._reset(self)
-            return self._iterator
-        return self._get_iterator()
-
-    @property
-    def _auto_collation(self):
-        return self.batch_sampler is not None
+    def multiprocessing_context(self, context):
+        self._mp_context = _as_mp_context(context, self.num_workers)
 
     @property
     def _index_sampler(self):
-        return self.batch_sampler if self._auto_collation else self.sampler
+        """What the epoch iterators draw from: index batches when auto-batching, single indices otherwise."""
+        return self.sampler if self.batch_sampler is None else self.batch_sampler
+
+    def __iter__(self):
+        if self.num_workers == 0:
+            return _SingleProcessDataLoaderIter(self)
+        if not self.persistent_workers:
+            return self._new_worker_iter()
+        if self._iterator is None:
+            self._iterator = self._new_worker_iter()
+        else:
+            self._iterator._reset(self)
+        return self._iterator
+
+    def _new_worker_iter(self):
+        self.check_worker_number_rationality()
+        return _MultiProcessingDataLoaderIter(self)
 
     def __len__(self):
-        if self._dataset_kind == _DatasetKind.Iterable:
-            length = self._IterableDataset_len_called = len(self.dataset)
-            if self.batch_size is not None:
-                length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
-            return length
-        return len(self._index_sampler)
+        if not self._iterable:
+            return len(self._index_sampler)
+        n = self._reported_len = len(self.dataset)
+        if self.batch_size is None:
+            return n
+        full, rest = divmod(n, self.batch_size)
+        return full + int(rest > 0 and not self.drop_last)
 
     def check_worker_number_rationality(self):
+        """Warn when more workers are requested than this process may run on CPUs."""
         if not self.num_workers:
             return
-        try:
-            suggest = len(os.sched_getaffinity(0))
-            cpuset_checked = True
-        except AttributeError:
-            suggest = os.cpu_count()
-            cpuset_checked = False
-        if suggest is None or self.num_workers > suggest:
-            msg = (f"Our suggested max number of worker in current system is {suggest}"
-                   f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, which is smaller "
-                   "than what this DataLoader is going to create." if suggest is not None else
-                   "DataLoader is not able to compute a suggested max number of worker in current system.")
-            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. {msg} "
-                          "Please be aware that excessive worker creation might get DataLoader running slow or "
-                          "even freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
-                          stacklevel=2)
+        cpus, note = _cpu_budget()
+        if cpus is not None and self.num_workers <= cpus:
+            return
+        if cpus is None:
+            why = "DataLoader is not able to compute a suggested max number of worker in current system."
+        else:
+            why = (f"Our suggested max number of worker in current system is {cpus}{note}, which is smaller "
+                   "than what this DataLoader is going to create.")
+        warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. {why} "
+                      "Please be aware that excessive worker creation might get DataLoader running slow or "
+                      "even freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
+                      stacklevel=2)
 
 
-class _BaseDataLoaderIter:
+class _EpochIter:
+    """What both epoch iterators share: a snapshot of the loader's settings, the stream of indices (or index
+    batches), the workers' base seed, and the check that an iterable dataset keeps to its reported length."""
+
     def __init__(self, loader):
         self._dataset = loader.dataset
-        self._dataset_kind = loader._dataset_kind
-        self._IterableDataset_len_called = loader._IterableDataset_len_called
-        self._auto_collation = loader._auto_collation
+        self._iterable = loader._iterable
+        self._batched = loader.batch_sampler is not None      # samples are collated into batches
+        self._collate_fn = loader.collate_fn
         self._drop_last = loader.drop_last
-        self._index_sampler = loader._index_sampler
+        self._indices = loader._index_sampler
         self._num_workers = loader.num_workers
+        self._timeout = loader.timeout
+        self._persistent_workers = loader.persistent_workers
         if loader.pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=3)
         self._pin_memory = False
-        self._timeout = loader.timeout
-        self._collate_fn = loader.collate_fn
-        self._sampler_iter = iter(self._index_sampler)
+        self._restart(loader)
         self._base_seed = int(empty((), dtype=int64).random_(generator=loader.generator).item())
-        self._persistent_workers = loader.persistent_workers
-        self._num_yielded = 0
 
-    def __iter__(self):
-        return self
+    def _restart(self, loader):
+        self._index_iter = iter(self._indices)
+        self._num_yielded = 0
+        self._reported_len = loader._reported_len
 
     def _reset(self, loader, first_iter=False):
-        self._sampler_iter = iter(self._index_sampler)
-        self._num_yielded = 0
-        self._IterableDataset_len_called = loader._IterableDataset_len_called
+        """Start a new epoch over the same index source (persistent workers reuse their iterator)."""
+        self._restart(loader)
 
     def _next_index(self):
-        return next(self._sampler_iter)
+        return next(self._index_iter)
 
     def _next_data(self):
         raise NotImplementedError
 
+    def __iter__(self):
+        return self
+
     def __next__(self):
-        if self._sampler_iter is None:
-            self._reset()
         data = self._next_data()
         self._num_yielded += 1
-        if (self._dataset_kind == _DatasetKind.Iterable and self._IterableDataset_len_called is not None
-                and self._num_yielded > self._IterableDataset_len_called):
-            msg = (f"Length of IterableDataset {self._dataset} was reported to be {self._IterableDataset_len_called}"
-                   f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ")
-            if self._num_workers > 0:
-                msg += ("For multiprocessing data-loading, this could be caused by not properly configuring the "
-                        "IterableDataset replica at each worker. Please see "
-                        "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for examples.")
-            warnings.warn(msg, stacklevel=2)
+        if self._iterable and self._reported_len is not None and self._num_yielded > self._reported_len:
+            self._warn_too_many()
         return data
 
+    def _warn_too_many(self):
+        msg = (f"Length of IterableDataset {self._dataset} was reported to be {self._reported_len}"
+               f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ")
+        if self._num_workers > 0:
+            msg += ("For multiprocessing data-loading, this could be caused by not properly configuring the "
+                    "IterableDataset replica at each worker. Please see "
+                    "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for examples.")
+        warnings.warn(msg, stacklevel=3)
+
     def __len__(self):
-        return len(self._index_sampler)
+        return len(self._indices)
 
     def __getstate__(self):
-        raise NotImplementedError("{} cannot be pickled", self.__class__.__name__)
+        raise NotImplementedError("{} cannot be pickled", type(self).__name__)
 
 
-class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
+class _SingleProcessDataLoaderIter(_EpochIter):
+    """Builds every batch in the calling process."""
+
     def __init__(self, loader):
         super().__init__(loader)
         if self._timeout != 0:
             raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         if self._num_workers != 0:
             raise AssertionError("_SingleProcessDataLoaderIter requires num_workers == 0")
-        self._dataset_fetcher = _DatasetKind.create_fetcher(self._dataset_kind, self._dataset, self._auto_collation,
-                                                            self._collate_fn, self._drop_last)
+        # an iterable dataset is iterated once per epoch; its "indices" only say how many items to take
+        self._stream = iter(self._dataset) if self._iterable else None
+        self._stream_done = False
 
     def _next_data(self):
         index = self._next_index()
-        return self._dataset_fetcher.fetch(index)
+        if not self._iterable:
+            samples = _fetch_many(self._dataset, index) if self._batched else self._dataset[index]
+        elif not self._batched:
+            samples = next(self._stream)
+        else:
+            samples = self._take(len(index))
+        return self._collate_fn(samples)
+
+    def _take(self, count):
+        """Up to ``count`` items of the stream; StopIteration once it has nothing (or, with drop_last, too
+        little) left."""
+        if self._stream_done:
+            raise StopIteration
+        samples = list(itertools.islice(self._stream, count))
+        if len(samples) < count:
+            self._stream_done = True
+            if not samples or self._drop_last:
+                raise StopIteration
+        return samples
 
 
 _SHUTDOWN_GRACE = 1.0
@@ -292,7 +330,7 @@ def _death_message(proc):
     return f"DataLoader worker (pid(s) {proc.pid}) exited unexpectedly"
 
 
-class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
+class _MultiProcessingDataLoaderIter(_EpochIter):
     """Worker processes fed index batches over pipes; results come back through shared memory, in order."""
 
     def __init__(self, loader):
@@ -336,8 +374,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             res_r, res_w = ctx.Pipe(duplex=False)
             inherited = (self._index_conns + self._result_conns + [idx_w, res_r]) if forked else []
             w = ctx.Process(target=_worker._worker_loop,
-                            args=(self._dataset_kind, self._dataset, idx_r, res_w, inherited,
-                                  self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
+                            args=(self._worker_kind(), self._dataset, idx_r, res_w, inherited,
+                                  self._batched, self._collate_fn, self._drop_last, self._base_seed,
                                   loader.worker_init_fn, i, self._num_workers, self._shm_prefix, self._limit),
                             daemon=True)
             w.start()
@@ -346,6 +384,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._workers.append(w)
             self._index_conns.append(idx_w)
             self._result_conns.append(res_r)
+
+    def _worker_kind(self):
+        return _worker._DatasetKind.Iterable if self._iterable else _worker._DatasetKind.Map
 
     def _reset(self, loader, first_iter=False):
         super()._reset(loader, first_iter)
@@ -381,7 +422,14 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             except StopIteration:
                 self._sampler_done = True
                 return
-            self._index_conns[w].send(('task', self._send_idx, index))
+            try:
+                self._index_conns[w].send(('task', self._send_idx, index))
+            except OSError:  # the worker died (e.g. killed): report it like torch, not as a pipe error
+                pid = self._workers[w].pid
+                self._workers[w].join(1.0)
+                self._check_workers()  # raises with the signal's name when it can tell
+                self._shutdown_workers()
+                raise RuntimeError(f"DataLoader worker (pid {pid}) exited unexpectedly") from None
             self._task_info[self._send_idx] = w
             self._outstanding[w] += 1
             self._send_idx += 1

@@ -1,4 +1,5 @@
-"""Datasets (torch.utils.data.dataset): map-style and iterable datasets, random_split."""
+"""Datasets (torch.utils.data.dataset semantics): map-style and iterable datasets, their combinations,
+and random_split."""
 import bisect
 import collections.abc
 import itertools
@@ -7,6 +8,14 @@ import warnings
 
 __all__ = ['Dataset', 'IterableDataset', 'TensorDataset', 'StackDataset', 'ConcatDataset',
            'ChainDataset', 'Subset', 'random_split']
+
+
+def _fetch_many(dataset, indices):
+    """``dataset``'s items at ``indices``, through its ``__getitems__`` when it has one."""
+    bulk = getattr(dataset, "__getitems__", None)
+    if callable(bulk):
+        return bulk(indices)
+    return [dataset[i] for i in indices]
 
 
 class Dataset:
@@ -33,73 +42,59 @@ class TensorDataset(Dataset):
     """Samples are the i-th rows of each tensor (all tensors share their first dimension)."""
 
     def __init__(self, *tensors):
-        assert all(tensors[0].size(0) == tensor.size(0) for tensor in tensors), "Size mismatch between tensors"
+        sizes = {t.size(0) for t in tensors}
+        assert len(sizes) <= 1, "Size mismatch between tensors"
         self.tensors = tensors
-
-    def __getitem__(self, index):
-        return tuple(tensor[index] for tensor in self.tensors)
 
     def __len__(self):
         return self.tensors[0].size(0)
 
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
 
 class StackDataset(Dataset):
-    """Stacks datasets of equal length: items are tuples (``*args``) or dicts (``**kwargs``)."""
+    """Zips datasets of equal length: items are tuples (datasets given as ``*args``) or dicts (``**kwargs``)."""
 
     def __init__(self, *args, **kwargs):
-        if args:
-            if kwargs:
-                raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
-                                 "input/output, but both types are given.")
-            self._length = len(args[0])
-            if any(self._length != len(dataset) for dataset in args):
-                raise ValueError("Size mismatch between datasets")
-            self.datasets = args
-        elif kwargs:
-            tmp = list(kwargs.values())
-            self._length = len(tmp[0])
-            if any(self._length != len(dataset) for dataset in tmp):
-                raise ValueError("Size mismatch between datasets")
-            self.datasets = kwargs
-        else:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not (args or kwargs):
             raise ValueError("At least one dataset should be passed")
-
-    def __getitem__(self, index):
-        if isinstance(self.datasets, dict):
-            return {k: dataset[index] for k, dataset in self.datasets.items()}
-        return tuple(dataset[index] for dataset in self.datasets)
-
-    def __getitems__(self, indices):
-        if isinstance(self.datasets, dict):
-            dict_batch = [{} for _ in indices]
-            for k, dataset in self.datasets.items():
-                if callable(getattr(dataset, "__getitems__", None)):
-                    items = dataset.__getitems__(indices)
-                    if len(items) != len(indices):
-                        raise ValueError("Nested dataset's output size mismatch."
-                                         f" Expected {len(indices)}, got {len(items)}")
-                    for data, d_sample in zip(items, dict_batch):
-                        d_sample[k] = data
-                else:
-                    for idx, d_sample in zip(indices, dict_batch):
-                        d_sample[k] = dataset[idx]
-            return dict_batch
-        list_batch = [[] for _ in indices]
-        for dataset in self.datasets:
-            if callable(getattr(dataset, "__getitems__", None)):
-                items = dataset.__getitems__(indices)
-                if len(items) != len(indices):
-                    raise ValueError("Nested dataset's output size mismatch."
-                                     f" Expected {len(indices)}, got {len(items)}")
-                for data, t_sample in zip(items, list_batch):
-                    t_sample.append(data)
-            else:
-                for idx, t_sample in zip(indices, list_batch):
-                    t_sample.append(dataset[idx])
-        return [tuple(sample) for sample in list_batch]
+        parts = list(kwargs.values()) if kwargs else list(args)
+        lengths = {len(d) for d in parts}
+        if len(lengths) != 1:
+            raise ValueError("Size mismatch between datasets")
+        self._length = lengths.pop()
+        self.datasets = kwargs if kwargs else args
 
     def __len__(self):
         return self._length
+
+    def _assemble(self, columns):
+        """One item per row of ``columns`` (one list of values per member dataset)."""
+        rows = zip(*columns)
+        if isinstance(self.datasets, dict):
+            keys = list(self.datasets)
+            return [dict(zip(keys, row)) for row in rows]
+        return [tuple(row) for row in rows]
+
+    def __getitem__(self, index):
+        return self._assemble([[d[index]] for d in self._members()])[0]
+
+    def __getitems__(self, indices):
+        columns = []
+        for d in self._members():
+            values = _fetch_many(d, indices)
+            if len(values) != len(indices):
+                raise ValueError("Nested dataset's output size mismatch."
+                                 f" Expected {len(indices)}, got {len(values)}")
+            columns.append(values)
+        return self._assemble(columns)
+
+    def _members(self):
+        return list(self.datasets.values()) if isinstance(self.datasets, dict) else list(self.datasets)
 
 
 class ConcatDataset(Dataset):
@@ -107,35 +102,38 @@ class ConcatDataset(Dataset):
 
     @staticmethod
     def cumsum(sequence):
-        r, s = [], 0
-        for e in sequence:
-            s += len(e)
-            r.append(s)
-        return r
+        """Running totals of the lengths of ``sequence``'s datasets."""
+        return list(itertools.accumulate(len(d) for d in sequence))
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
-        assert len(self.datasets) > 0, "datasets should not be an empty iterable"
-        for d in self.datasets:
-            assert not isinstance(d, IterableDataset), "ConcatDataset does not support IterableDataset"
+        assert self.datasets, "datasets should not be an empty iterable"
+        assert not any(isinstance(d, IterableDataset) for d in self.datasets), \
+            "ConcatDataset does not support IterableDataset"
         self.cumulative_sizes = self.cumsum(self.datasets)
 
     def __len__(self):
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, idx):
+        total = len(self)
         if idx < 0:
-            if -idx > len(self):
+            if idx < -total:
                 raise ValueError("absolute value of index should not exceed dataset length")
-            idx = len(self) + idx
-        dataset_idx = bisect.bisect_right(self.cumulative_sizes, idx)
-        sample_idx = idx if dataset_idx == 0 else idx - self.cumulative_sizes[dataset_idx - 1]
-        return self.datasets[dataset_idx][sample_idx]
+            idx += total
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
 
     @property
     def cummulative_sizes(self):
         warnings.warn("cummulative_sizes attribute is renamed to cumulative_sizes", DeprecationWarning, stacklevel=2)
         return self.cumulative_sizes
+
+
+def _require_iterable(d):
+    assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
+    return d
 
 
 class ChainDataset(IterableDataset):
@@ -147,15 +145,10 @@ class ChainDataset(IterableDataset):
 
     def __iter__(self):
         for d in self.datasets:
-            assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
-            yield from d
+            yield from _require_iterable(d)
 
     def __len__(self):
-        total = 0
-        for d in self.datasets:
-            assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
-            total += len(d)
-        return total
+        return sum(len(_require_iterable(d)) for d in self.datasets)
 
 
 class Subset(Dataset):
@@ -165,42 +158,44 @@ class Subset(Dataset):
         self.dataset = dataset
         self.indices = indices
 
+    def __len__(self):
+        return len(self.indices)
+
     def __getitem__(self, idx):
         if isinstance(idx, list):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
     def __getitems__(self, indices):
-        if callable(getattr(self.dataset, "__getitems__", None)):
-            return self.dataset.__getitems__([self.indices[idx] for idx in indices])
-        return [self.dataset[self.indices[idx]] for idx in indices]
+        return _fetch_many(self.dataset, [self.indices[i] for i in indices])
 
-    def __len__(self):
-        return len(self.indices)
+
+def _lengths_from_fractions(fractions, total):
+    """Integer split sizes for ``fractions`` (summing to 1) of ``total`` items; the remainder is dealt out
+    one item at a time from the first split on."""
+    for i, f in enumerate(fractions):
+        if not 0 <= f <= 1:
+            raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+    sizes = [math.floor(total * f) for f in fractions]
+    for k in range(total - sum(sizes)):
+        sizes[k % len(sizes)] += 1
+    for i, size in enumerate(sizes):
+        if size == 0:
+            warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                          stacklevel=3)
+    return sizes
 
 
 def random_split(dataset, lengths, generator=None):
     """Split ``dataset`` into non-overlapping random subsets of the given lengths (or fractions summing to 1)."""
     from ... import random as _random
     from ...ops.random import randperm
-    if generator is None:
-        generator = _random.default_generator
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        subset_lengths = []
-        for i, frac in enumerate(lengths):
-            if frac < 0 or frac > 1:
-                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
-            subset_lengths.append(int(math.floor(len(dataset) * frac)))
-        remainder = len(dataset) - sum(subset_lengths)
-        for i in range(remainder):
-            subset_lengths[i % len(subset_lengths)] += 1
-        lengths = subset_lengths
-        for i, length in enumerate(lengths):
-            if length == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
-                              stacklevel=2)
-    if sum(lengths) != len(dataset):
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        lengths = _lengths_from_fractions(lengths, len(dataset))
+        total = sum(lengths)
+    if total != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = randperm(sum(lengths), generator=generator).tolist()
-    return [Subset(dataset, indices[offset - length:offset])
-            for offset, length in zip(itertools.accumulate(lengths), lengths)]
+    order = randperm(total, generator=_random.default_generator if generator is None else generator).tolist()
+    ends = itertools.accumulate(lengths)
+    return [Subset(dataset, order[end - n:end]) for end, n in zip(ends, lengths)]

@@ -10,6 +10,7 @@ from .alexnet import *  # noqa: F401,F403
 from .mobilenetv2 import *  # noqa: F401,F403
 from .squeezenet import *  # noqa: F401,F403
 from .lenet import *  # noqa: F401,F403
+from ._weights import *  # noqa: F401,F403
 import importlib as _importlib
 
 _BUILDERS = {
@@ -52,6 +53,6 @@ def get_model(name, **config):
 
 
 # (`alexnet`, `lenet` name both a submodule and its builder: like torchvision, the builder wins)
-__all__ = [n for sub in ('resnet', 'vgg', 'alexnet', 'mobilenetv2', 'squeezenet', 'lenet')
+__all__ = [n for sub in ('resnet', 'vgg', 'alexnet', 'mobilenetv2', 'squeezenet', 'lenet', '_weights')
            for n in _importlib.import_module(f'{__name__}.{sub}').__all__]
 __all__ += ['list_models', 'get_model', 'get_model_builder']

@@ -28,7 +28,13 @@ def _check_weights(name, weights, kwargs):
         if kwargs.pop(legacy, False):
             raise ValueError(_LOAD_HINT.format(name=name))
     if weights is not None:
-        raise ValueError(f"{name}(weights={weights!r}): pretrained weights are not available. "
+        from ._weights import _BY_MODEL
+        enum_cls = _BY_MODEL.get(name)
+        where = ''
+        if enum_cls is not None:
+            weights = enum_cls.verify(weights)   # wrong enum class -> TypeError, unknown name -> KeyError
+            where = f" (torchvision's checkpoint for it: {weights.url})"
+        raise ValueError(f"{name}(weights={weights!r}): pretrained weights are not available{where}. "
                          + _LOAD_HINT.format(name=name))
 
 

@@ -635,3 +635,34 @@ def test_safetensors_errors(tmp_path):
     with pytest.raises(RuntimeError, match='CPU'):
         est.load_file(tmp_path / 'x.safetensors', device='cuda')
     assert os.listdir(tmp_path) == ['x.safetensors']
+
+
+def test_model_trained_in_ember_runs_identically_in_torch(tmp_path):
+    """Train a small CNN in ember, save it, load it into the same architecture in torch."""
+    import ember.nn as enn
+    import torch.nn as tnn
+
+    def build(nn):
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+
+    ember.manual_seed(0)
+    model = build(enn)
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = ember.tensor(rng.standard_normal((8, 1, 8, 8)).astype(np.float32))
+    y = ember.tensor(rng.integers(0, 10, 8))
+    for _ in range(3):
+        opt.zero_grad()
+        enn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    model.eval()
+    path = tmp_path / 'model.pt'
+    ember.save(model.state_dict(), path)
+    tmodel = build(tnn)
+    tmodel.load_state_dict(torch.load(path, weights_only=True))
+    tmodel.eval()
+    with torch.no_grad():
+        expected = tmodel(torch.from_numpy(x.numpy())).numpy()
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert int(tmodel[1].num_batches_tracked) == 3

@@ -118,7 +118,7 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ('_data', '_requires_grad', '_grad_fn', '_output_nr', '_grad', '_version',
+    __slots__ = ('_data', '_requires_grad', '_grad_fn', '_output_nr', '_grad', '_vc',
                  '_base', '_view_replay', '_hooks', '_post_acc_hooks', '__weakref__', '__dict__')
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected ops
@@ -139,7 +139,7 @@ class Tensor:
         self._requires_grad = grad_fn is not None
         self._output_nr = nr
         self._grad = None
-        self._version = [0]
+        self._vc = [0]
         self._base = None
         self._view_replay = None
         self._hooks = None
@@ -156,7 +156,7 @@ class Tensor:
         t._requires_grad = grad_fn is not None
         t._output_nr = nr
         t._grad = None
-        t._version = [0]
+        t._vc = [0]
         t._base = None
         t._view_replay = None
         t._hooks = None
@@ -174,7 +174,7 @@ class Tensor:
             return
         root = base._base if base._base is not None else base
         out._base = root
-        out._version = base._version
+        out._vc = base._vc
         step = ((op_cls, params),)
         out._view_replay = base._view_replay + step if base._view_replay is not None else step
 
@@ -394,7 +394,13 @@ class Tensor:
 
     @property
     def _version_value(self):
-        return self._version[0]
+        return self._vc[0]
+
+    @property
+    def _version(self):
+        """The in-place version counter (an int, as in torch). The shared counter object is
+        ``_vc`` (a one-element list shared by a tensor, its views and its detach()es)."""
+        return self._vc[0]
 
     @property
     def data(self):
@@ -441,7 +447,7 @@ class Tensor:
 
     def detach(self):
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def detach_(self):

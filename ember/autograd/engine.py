@@ -44,7 +44,7 @@ def _leaf_accumulate(t, g, create_graph):
         t._grad = old + g
     else:
         old._data += g._data
-        old._version[0] += 1
+        old._vc[0] += 1
     post = t._post_acc_hooks
     if post:
         for h in list(post.values()):

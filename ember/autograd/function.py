@@ -49,7 +49,7 @@ def _apply_pack_hook(rec, node):
         t = rec.value
     elif rec.kind == 1:
         t = T._make(rec.value, node, rec.nr)
-        t._version = rec.counter
+        t._vc = rec.counter
     else:
         t = T._make(rec.value)
     return _Saved(3, (pack(t), unpack))
@@ -167,19 +167,19 @@ class Node:
             if isinstance(v, _Tensor):
                 for nr, o in enumerate(outputs):
                     if o is v:
-                        rec = _Saved(1, v._data, v._version[0], v._version, nr)
+                        rec = _Saved(1, v._data, v._vc[0], v._vc, nr)
                         break
                 if rec is None:
-                    rec = _Saved(0, v, v._version[0], v._version)
+                    rec = _Saved(0, v, v._vc[0], v._vc)
             else:  # an array (Op forward): match by identity to an input or output
                 for t in inputs:
                     if t._data is v:
-                        rec = _Saved(0, t, t._version[0], t._version)
+                        rec = _Saved(0, t, t._vc[0], t._vc)
                         break
                 if rec is None:
                     for nr, o in enumerate(outputs):
                         if o is not None and o._data is v:
-                            rec = _Saved(1, v, o._version[0], o._version, nr)
+                            rec = _Saved(1, v, o._vc[0], o._vc, nr)
                             break
                 if rec is None:
                     rec = _Saved(2, v)
@@ -219,7 +219,7 @@ class Node:
                     raise _version_error(f"{T._make(rec.value)._type_desc()}", _short_name(self),
                                          rec.nr, rec.counter[0], rec.version)
                 t = T._make(rec.value, self, rec.nr)
-                t._version = rec.counter
+                t._vc = rec.counter
                 out.append(t)
             else:
                 out.append(T._make(rec.value))
@@ -544,15 +544,15 @@ class Function(metaclass=_FunctionMeta):
                 if o._grad_fn is None and o._requires_grad:
                     raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
                                        "operation.")
-                o._version[0] += 1  # torch bumps dirty tensors once more
+                o._vc[0] += 1  # torch bumps dirty tensors once more
                 r = o
             elif any(o is t for t in tensors):
                 # an input returned as is: the output is a fresh alias of it
                 r = T._make(o._data)
-                r._version = o._version
+                r._vc = o._vc
             elif o._grad_fn is not None:
                 r = T._make(o._data)
-                r._version = o._version
+                r._vc = o._vc
             else:
                 r = o
             if is_nd:

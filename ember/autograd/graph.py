@@ -50,7 +50,7 @@ def increment_version(tensor):
     from .function import _Tensor
     ts = (tensor,) if isinstance(tensor, _Tensor) else tensor
     for t in ts:
-        t._version[0] += 1
+        t._vc[0] += 1
 
 
 class GradientEdge(tuple):

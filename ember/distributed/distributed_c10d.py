@@ -445,7 +445,7 @@ def _contig(arr):
 
 
 def _bump(t):
-    t._version[0] += 1
+    t._vc[0] += 1
 
 
 def _send_buf(t):

@@ -112,7 +112,7 @@ def copy_(self, src, non_blocking=False):
         _check_leaf(self)
         if self._data is not src._data:
             np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting='unsafe')
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
     return apply_inplace(self, lambda s: CopyFrom.apply(s, src))
 

@@ -148,7 +148,7 @@ def _write_out(out, arr, requires_grad=False):
         np.copyto(out._data, arr, casting='unsafe')
     else:
         out._data = arr.astype(out._data.dtype)
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
 
 

@@ -207,7 +207,7 @@ def _out(result, out):
         raise RuntimeError(f"result type {result.dtype._short} can't be cast to the desired output "
                            f"type {out.dtype._short}")
     xp.copyto(out._data, result._data, casting='unsafe')
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
 
 

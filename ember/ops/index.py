@@ -571,7 +571,7 @@ def _setitem(self, index, value):
         except (IndexError, OverflowError):
             pass  # the general path raises torch's error
         else:
-            self._version[0] += 1
+            self._vc[0] += 1
             return
     basic, cls, adv = _parse(self._data.shape, index)
     vt = isinstance(value, Tensor)
@@ -601,7 +601,7 @@ def _setitem(self, index, value):
                 rs = view[adv].shape
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                                    f"broadcast to indexing result of shape {list(rs)}") from None
-        self._version[0] += 1
+        self._vc[0] += 1
         return
     target = cls.apply(self, basic) if cls is not None else self
     if adv is None:
@@ -674,7 +674,7 @@ def _index_put(input, indices, values, accumulate, inplace):
         if not STATE.enabled or not (input._requires_grad or values._requires_grad):
             out = f(input.detach())
             xp.copyto(input._data, out._data)
-            input._version[0] += 1
+            input._vc[0] += 1
             return input
         return apply_inplace(input, f)
     return f(input)
@@ -750,7 +750,7 @@ def masked_fill_(input, mask, value):
         _check_inplace_broadcast(input._data.shape, m.shape)
     if not STATE.enabled or not (input._requires_grad or v._requires_grad):
         xp.copyto(input._data, v._data, where=m)
-        input._version[0] += 1
+        input._vc[0] += 1
         return input
     return apply_inplace(input, lambda s: MaskedFill.apply(s, m, v))
 

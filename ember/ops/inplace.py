@@ -21,7 +21,7 @@ _ref = weakref.ref
 def _stand_in(t):
     s = _make(t._data, t._grad_fn, t._output_nr)
     s._requires_grad = t._requires_grad
-    s._version = t._version
+    s._vc = t._vc
     s._base = t._base
     s._view_replay = t._view_replay
     return s
@@ -46,8 +46,8 @@ def _detach_saved_stand_in(node, stand_in):
         for rec in saved:
             if rec is not None and rec.kind == 0 and rec.value is stand_in:
                 stand_in._data = stand_in._data.copy()
-                stand_in._version = [rec.version]
-                rec.counter = stand_in._version
+                stand_in._vc = [rec.version]
+                rec.counter = stand_in._vc
                 return
 
 
@@ -60,7 +60,7 @@ def write_into(target, value_arr):
             raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the broadcast "
                                f"shape {list(value_arr.shape)}") from None
     np.copyto(target._data, value_arr, casting='unsafe')
-    target._version[0] += 1
+    target._vc[0] += 1
 
 
 _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to a "
@@ -171,7 +171,7 @@ def _rebase_view(view, res):
     base = view._base
     # writes the new values into base's memory and returns base's new history
     new_base = CopySlices.apply(_stand_in(base), res, view._view_replay)
-    base._version[0] += 1
+    base._vc[0] += 1
     base._grad_fn = new_base._grad_fn
     base._output_nr = 0
     base._requires_grad = True
@@ -195,7 +195,7 @@ def _mark_view(out, base, op_cls, params):
         return
     root = base._base if base._base is not None else base
     out._base = root
-    out._version = base._version
+    out._vc = base._vc
     step = ((op_cls, params),)
     out._view_replay = base._view_replay + step if base._view_replay is not None else step
     if not STATE.enabled or not root._requires_grad:

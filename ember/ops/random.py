@@ -543,7 +543,7 @@ def _write(t, arr, name):
         np.copyto(dst, arr, casting='unsafe')
     else:
         dst[...] = arr
-    t._version[0] += 1
+    t._vc[0] += 1
     return t
 
 
@@ -819,7 +819,7 @@ def fill_(self, value):
     if v.__class__ is complex and dst.dtype.kind != 'c':
         v = v.real
     dst[...] = v
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -828,7 +828,7 @@ def zero_(self):
         return apply_inplace(self, _Zero.apply)
     dst = _writable(self._data)
     dst[...] = 0
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 

@@ -105,7 +105,7 @@ def _check_lr(lr):
 
 def _bump(t):
     """An in-place update happened on t's memory: bump its version counter like torch."""
-    t._version[0] += 1
+    t._vc[0] += 1
 
 
 class _NoGrad:

@@ -435,6 +435,6 @@ def test_out_argument():
                lambda m: m.eye(2, 3, out=m.empty(0))):
         e, t = same(fn)
     x = ember.empty(3)
-    assert ember.zeros(3, out=x) is x and x._version[0] == 1
+    assert ember.zeros(3, out=x) is x and x._version == 1
     check_error(lambda m: m.zeros(3, out=m.empty(3, requires_grad=True)), [])
     assert ember.full((2,), 7, out=ember.empty(2, dtype=ember.int64)).dtype is ember.int64

@@ -232,9 +232,9 @@ def test_setitem_fast_path_and_casts():
         return y
     check(f, [rand(3, 4, dtype=np.int64, seed=10)])
     x = ember.zeros(3)
-    v0 = x._version[0]
+    v0 = x._version
     x[1] = 1.0
-    assert x._version[0] == v0 + 1 and x.tolist() == [0.0, 1.0, 0.0]
+    assert x._version == v0 + 1 and x.tolist() == [0.0, 1.0, 0.0]
 
 
 def test_setitem_errors():

@@ -143,11 +143,11 @@ def _update_running(rm, rv, mean, var, n, momentum):
     with no_grad():
         if rm is not None:
             rm._data[...] = (1 - momentum) * rm._data + momentum * mean
-            rm._version[0] += 1
+            rm._vc[0] += 1
         if rv is not None:
             unbiased = var * (n / (n - 1)) if n > 1 else var * float('inf')
             rv._data[...] = (1 - momentum) * rv._data + momentum * unbiased
-            rv._version[0] += 1
+            rv._vc[0] += 1
 
 
 def _verify_batch_size(size):

@@ -145,7 +145,7 @@ def _renorm_(weight, idx, max_norm, norm_type):
     if big.any():
         scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
         w[rows[big]] = sel[big] * scale[:, None]
-        weight._version[0] += 1
+        weight._vc[0] += 1
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,

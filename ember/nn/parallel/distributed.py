@@ -278,7 +278,7 @@ class DistributedDataParallel(Module):
                     p._grad = Tensor._make(v.astype(p._data.dtype, copy=True))
                 else:
                     np.copyto(g._data, v, casting='unsafe')
-                    g._version[0] += 1
+                    g._vc[0] += 1
         self._used_req = None
         self._reset()
 

@@ -53,7 +53,7 @@ def _store(module, name, tensor):
 def _adopt_storage(dest, src):
     """``dest.set_(src)``: ``dest`` (same object) now holds ``src``'s data and shape."""
     dest._data = src._data
-    dest._version[0] += 1
+    dest._vc[0] += 1
 
 
 _SKIP = object()

@@ -508,8 +508,6 @@ _MODS = [
 
 @pytest.mark.parametrize('name,kw', _MODS)
 def test_module_repr_state_dict_attrs(name, kw):
-    if name == 'TripletMarginWithDistanceLoss' and not hasattr(ember.nn, 'PairwiseDistance'):
-        pytest.skip('ember.nn.PairwiseDistance (nn/modules/distance.py) not written yet')
 
     def build(m):
         k = {a: (m.ones(4) if v == 'w' else v) for a, v in kw.items()}

@@ -20,7 +20,9 @@ TF = torch.nn.functional
 ])
 def test_pad_modes(mode, shape, pad, dtype):
     if mode != 'constant' and not (len(pad) // 2 + 1 <= len(shape) <= len(pad) // 2 + 2):
-        pytest.skip('torch does not support this non-constant combination')
+        # torch refuses this rank/pad combination for non-constant modes: so must ember
+        check_error(lambda m, x: m.nn.functional.pad(x, pad, mode=mode), [rand(*shape, dtype=dtype)])
+        return
     e, t = check(lambda m, x: m.nn.functional.pad(x, pad, mode=mode), [rand(*shape, dtype=dtype)])
     if mode in ('constant', 'reflect', 'replicate'):
         assert e.grad_fn.name() == t.grad_fn.name()

@@ -719,8 +719,6 @@ def test_custom_optimizer_subclass_torch_style():
 
 
 def test_with_nn_module_parameters():
-    if not hasattr(ember.nn, 'Linear'):
-        pytest.skip("ember.nn.Linear not available yet")
     res = {}
     rng = np.random.default_rng(0)
     X = rng.standard_normal((6, 4))

@@ -19,7 +19,7 @@ test: $(BIN)/python
 
 bench: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --markdown bench/README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info
